@@ -77,12 +77,15 @@ export const ALIASES = {
 export const GOLDEN_PATH = ["agent_started", "agent_thinking", "tool_executing", "tool_completed", "agent_completed"] as const;
 export type GoldenType = (typeof GOLDEN_PATH)[number];
 
-/** Every type the server sends; a client sending one gets SERVER_ONLY_TYPE. */
+/**
+ * Every type only the server sends; a client sending one gets SERVER_ONLY_TYPE. PROTOCOL.md lists
+ * `pong` and `heartbeat_ack` among the server's types too, but its message table also declares them
+ * as client types that are accepted without reply (a client answering the server's ping); the
+ * table's specific rule wins, so they are client types here (see docs/protocol.md).
+ */
 export const SERVER_ONLY_TYPES = [
   "connection_established",
   "system_message",
-  "pong",
-  "heartbeat_ack",
   "typing_acknowledged",
   ...GOLDEN_PATH,
   "agent_error",
@@ -97,7 +100,8 @@ export const SERVER_ONLY_TYPES = [
   "content_validation_result",
   "quality_report_generated",
 ] as const;
-export type ServerType = (typeof SERVER_ONLY_TYPES)[number];
+/** Types the server may send (server-only ones plus the two the client may send too). */
+export type ServerType = (typeof SERVER_ONLY_TYPES)[number] | "pong" | "heartbeat_ack";
 
 /** Types whose events carry `seq` (the run's own events). */
 export const SEQUENCED_TYPES: ReadonlySet<string> = new Set<string>([...GOLDEN_PATH, "agent_error"]);

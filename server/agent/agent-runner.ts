@@ -1,0 +1,31 @@
+import type { Faults, GoldenType } from "../router/message-types";
+
+/** The events an agent may emit during a run. */
+export type AgentEventType = GoldenType | "agent_error";
+
+/** What an agent gets for one run. */
+export interface AgentRunContext {
+  runId: string;
+  threadId: string;
+  userId: string;
+  content: string;
+  agentName: string;
+  /** Fault-injection settings for this run ({} when none apply). */
+  faults: Faults;
+  /** Aborted when the run is stopped; the agent returns at its next step. */
+  signal: AbortSignal;
+  /** Emits one run event; seq, ids and delivery are the run manager's job. */
+  emit(type: AgentEventType, payload: Record<string, unknown>): void;
+  /** Waits `ms`, resolving early when the run is stopped (a fakeable clock for tests). */
+  sleep(ms: number): Promise<void>;
+}
+
+/**
+ * An agent behind the router. The built-in one is deterministic; a real LLM agent implements the same
+ * interface and emits the same golden-path events.
+ */
+export interface AgentRunner {
+  readonly name: string;
+  readonly version: string;
+  run(ctx: AgentRunContext): Promise<void>;
+}

@@ -1,0 +1,95 @@
+import type { AgentRunContext, AgentRunner } from "./agent-runner";
+import { calculate, findExpression } from "./tools/calculator";
+import { searchKnowledge } from "./tools/knowledge-search";
+
+interface PlannedTool {
+  name: "calculator" | "knowledge_search";
+  parameters: Record<string, unknown>;
+}
+
+/** Decides which tools a request needs; the same content always gives the same plan. */
+export function planTools(content: string): PlannedTool[] {
+  const expression = findExpression(content);
+  const tools: PlannedTool[] = [];
+  if (expression) tools.push({ name: "calculator", parameters: { expression } });
+  const rest = expression ? content.replace(expression, " ") : content;
+  if (!expression || /[a-z]{4,}/i.test(rest.replace(/\b(what|whats|is|compute|calculate|please)\b/gi, ""))) {
+    tools.push({ name: "knowledge_search", parameters: { query: rest.trim().slice(0, 200) || content.slice(0, 200), limit: 3 } });
+  }
+  return tools;
+}
+
+function runTool(tool: PlannedTool): { success: boolean; results: Record<string, unknown> } {
+  try {
+    if (tool.name === "calculator") {
+      return { success: true, results: { value: calculate(String(tool.parameters.expression)) } };
+    }
+    const hits = searchKnowledge(String(tool.parameters.query), Number(tool.parameters.limit));
+    return { success: true, results: { hits } };
+  } catch (err) {
+    return { success: false, results: { error: (err as Error).message } };
+  }
+}
+
+function summarize(tool: PlannedTool, outcome: { success: boolean; results: Record<string, unknown> }): string {
+  if (!outcome.success) return `The ${tool.name} could not answer (${String(outcome.results.error)}).`;
+  if (tool.name === "calculator") return `${String(tool.parameters.expression)} = ${String(outcome.results.value)}.`;
+  const hits = outcome.results.hits as { title: string; snippet: string }[];
+  if (hits.length === 0) return "I found nothing about that in my knowledge base.";
+  return `From "${hits[0]!.title}": ${hits[0]!.snippet}`;
+}
+
+/**
+ * The built-in deterministic agent: it thinks, calls real tools (a safe calculator and a keyword search
+ * over the bundled knowledge base), and answers. Same content, same events (ids and durations aside).
+ */
+export class BuiltinAgent implements AgentRunner {
+  readonly name: string;
+  readonly version = "1.0.0";
+
+  constructor(name = "assistant") {
+    this.name = name;
+  }
+
+  async run(ctx: AgentRunContext): Promise<void> {
+    const started = performance.now();
+    const tools = planTools(ctx.content);
+    ctx.emit("agent_started", { agent_name: ctx.agentName, task_description: ctx.content.slice(0, 200) });
+    ctx.emit("agent_thinking", {
+      reasoning: `Planning ${tools.length} tool call(s): ${tools.map((t) => t.name).join(", ")}.`,
+      step_number: 1,
+    });
+    const answers: string[] = [];
+    for (const [i, tool] of tools.entries()) {
+      if (ctx.signal.aborted) return;
+      const toolCallId = `${ctx.runId}:${i + 1}`;
+      ctx.emit("tool_executing", { tool_name: tool.name, tool_call_id: toolCallId, parameters: tool.parameters });
+      const toolStarted = performance.now();
+      if (ctx.faults.delay_ms) await ctx.sleep(ctx.faults.delay_ms);
+      else await ctx.sleep(0);
+      if (ctx.signal.aborted) return;
+      const outcome = ctx.faults.fail_tool ? { success: false, results: { error: "simulated tool failure" } } : runTool(tool);
+      ctx.emit("tool_completed", {
+        tool_name: tool.name,
+        tool_call_id: toolCallId,
+        results: outcome.results,
+        duration_ms: Math.round((performance.now() - toolStarted) * 1000) / 1000,
+        success: outcome.success,
+      });
+      if (ctx.faults.fail_tool) {
+        ctx.emit("agent_error", { error_code: "TOOL_FAILED", message: `The ${tool.name} tool failed.` });
+        return;
+      }
+      answers.push(summarize(tool, outcome));
+      if (i < tools.length - 1) {
+        ctx.emit("agent_thinking", { reasoning: `Tool ${tool.name} done; continuing with ${tools[i + 1]!.name}.`, step_number: i + 2 });
+      }
+    }
+    if (ctx.signal.aborted) return;
+    ctx.emit("agent_completed", {
+      status: "completed",
+      final_response: answers.join(" "),
+      duration_ms: Math.round((performance.now() - started) * 1000) / 1000,
+    });
+  }
+}

@@ -1,0 +1,43 @@
+// Wiring only: environment, Next.js, the Switchyard node, signals.
+import next from "next";
+import { writeOperatorToken } from "./auth/secret-files";
+import { loadConfig } from "./env";
+import { createLogger } from "./logger";
+import { SwitchyardNode } from "./node";
+
+const config = loadConfig();
+const logger = createLogger(config.LOG_LEVEL, config.NODE_ID);
+const dev = config.NODE_ENV !== "production";
+
+const app = next({ dev, dir: new URL("..", import.meta.url).pathname, hostname: config.HOST, port: config.PORT });
+await app.prepare();
+const pageHandler = app.getRequestHandler();
+
+const node = await SwitchyardNode.create({ config, logger, pageHandler: (req, res) => void pageHandler(req, res) });
+const port = await node.listen();
+if (!config.AUTH_SECRET) {
+  const file = await writeOperatorToken(node.tokens, config.DATA_DIR);
+  logger.info({ operator_token_file: file }, "operator token written (valid 24 h)");
+}
+logger.info({ url: `http://${config.HOST}:${port}`, dev }, "Switchyard is serving");
+process.stdout.write(`\n  Switchyard: http://${config.HOST === "0.0.0.0" ? "localhost" : config.HOST}:${port}\n`);
+if (!config.AUTH_SECRET) process.stdout.write(`  Operator token: ${new URL(`../${config.DATA_DIR}/operator-token`, import.meta.url).pathname.replace(/\/\.\//, "/")}\n\n`);
+
+let stopping = false;
+const stop = (signal: string) => {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, "shutting down");
+  const force = setTimeout(() => process.exit(1), 10_000);
+  force.unref();
+  node
+    .close()
+    .then(() => app.close?.())
+    .then(() => process.exit(0))
+    .catch((err: unknown) => {
+      logger.error({ err }, "shutdown failed");
+      process.exit(1);
+    });
+};
+process.on("SIGTERM", () => stop("SIGTERM"));
+process.on("SIGINT", () => stop("SIGINT"));

@@ -1,0 +1,297 @@
+import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { Server as IoServer } from "socket.io";
+import { AgentCatalog } from "./agent/agent-catalog";
+import { RunManager } from "./agent/run-manager";
+import { resolveAuthSecret } from "./auth/secret-files";
+import { TokenService } from "./auth/tokens";
+import type { Config } from "./env";
+import { apiRoutes } from "./http/api-routes";
+import { createApiHandler, isApiPath } from "./http/api-handler";
+import { SECURITY_HEADERS } from "./http/http-kit";
+import type { Logger } from "./logger";
+import { QualityService } from "./quality/quality-service";
+import { BroadcastBatcher } from "./router/broadcast-batcher";
+import { Router } from "./router/dispatch";
+import { HANDLER_FAMILIES } from "./router/handlers";
+import { HandlerRegistry } from "./router/registry";
+import type { RouterServices } from "./router/services";
+import { SessionRecorder } from "./sessions/session-recorder";
+import { PrometheusMetrics } from "./stats/prometheus";
+import { RouterStats } from "./stats/router-stats";
+import { parseDatabaseUrl } from "./store/database-url";
+import { applyMigrations } from "./store/migrate";
+import { Persistence } from "./store/persistence";
+import { createPrismaClient } from "./store/prisma-client";
+import type { SessionRecord } from "./store/records";
+import { ThreadStore } from "./store/thread-store";
+import { Tracer } from "./trace/tracer";
+import { InspectorHub } from "./trace/inspector-hub";
+import { attachChat } from "./transport/chat-namespace";
+import { ConnectionRegistry } from "./transport/connection-registry";
+import { Delivery } from "./transport/delivery";
+import { VERSION } from "./version";
+
+export interface NodeOptions {
+  config: Config;
+  logger: Logger;
+  /** Serves everything that is not /api/*, /metrics or Socket.IO (the Next.js request handler). */
+  pageHandler?: (req: IncomingMessage, res: ServerResponse) => void;
+}
+
+/**
+ * One Switchyard node: the router and everything around it, on one http server. This is the
+ * composition root; server/index.ts only adds Next.js and process signals.
+ */
+export class SwitchyardNode {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly tokens: TokenService;
+  readonly tracer: Tracer;
+  readonly stats = new RouterStats();
+  readonly connections = new ConnectionRegistry();
+  readonly delivery: Delivery;
+  readonly handlers = new HandlerRegistry();
+  readonly agents = new AgentCatalog();
+  readonly runs: RunManager;
+  readonly quality: QualityService;
+  readonly broadcasts: BroadcastBatcher;
+  readonly persistence: Persistence;
+  readonly threads: ThreadStore;
+  readonly recorder: SessionRecorder;
+  readonly router: Router;
+  readonly metrics: PrometheusMetrics;
+  readonly http: HttpServer;
+  readonly io: IoServer;
+  readonly inspector: InspectorHub;
+  readonly startedAt = Date.now();
+  #retentionTimer: NodeJS.Timeout | undefined;
+  #sessionCounts: { at: number; value: Promise<Record<string, number>> } | null = null;
+
+  private constructor(options: NodeOptions, persistence: Persistence) {
+    const { config, logger } = options;
+    this.config = config;
+    this.logger = logger;
+    this.tokens = new TokenService(resolveAuthSecret(config.AUTH_SECRET, config.DATA_DIR));
+    this.tracer = new Tracer(config.NODE_ID);
+    this.persistence = persistence;
+    this.delivery = new Delivery(this.connections, this.tracer, this.stats);
+    this.runs = new RunManager(this.delivery);
+    this.quality = new QualityService(this.delivery);
+    this.broadcasts = new BroadcastBatcher((event) => this.delivery.broadcast(event));
+    this.threads = new ThreadStore(persistence);
+    this.recorder = new SessionRecorder(persistence, this.tracer, config.NODE_ID, config.GOLDEN_GAP_MS);
+    this.runs.observe(this.recorder);
+    this.runs.observe(this.quality);
+    this.delivery.observe(this.recorder);
+    this.runs.setLookup(async (runId) => {
+      const s = this.recorder.get(runId) ?? (await persistence.findSession(runId));
+      return s ? { userId: s.userId, status: s.status === "passed" ? "completed" : s.status === "failed" ? "failed" : s.status, eventsEmitted: s.events.length } : null;
+    });
+    for (const family of HANDLER_FAMILIES) this.handlers.registerFamily(family);
+    this.handlers.assertComplete();
+    const services: RouterServices = {
+      config,
+      logger,
+      tracer: this.tracer,
+      stats: this.stats,
+      connections: this.connections,
+      delivery: this.delivery,
+      handlers: this.handlers,
+      threads: this.threads,
+      runs: this.runs,
+      quality: this.quality,
+      broadcasts: this.broadcasts,
+      agents: this.agents,
+      router: { invoke: (...args) => this.router.invoke(...args) },
+    };
+    this.router = new Router(services);
+    this.metrics = new PrometheusMetrics({
+      connections: () => this.connections.size,
+      users: () => this.connections.userCount,
+      isolationViolations: () => this.stats.isolationViolations,
+      traceDrops: () => this.traceDrops(),
+      sessions: () => this.sessionCounts(),
+    });
+    this.tracer.addSink(persistence);
+    this.tracer.addSink(this.metrics);
+
+    const api = createApiHandler(apiRoutes(this), this.tokens, logger, config.ALLOWED_ORIGINS);
+    const pages = options.pageHandler;
+    this.http = createServer((req, res) => {
+      const pathname = (req.url ?? "/").split("?")[0]!;
+      if (isApiPath(pathname)) return void api(req, res);
+      if (pages) {
+        for (const [k, v] of Object.entries(SECURITY_HEADERS)) if (k !== "Cache-Control") res.setHeader(k, v);
+        return pages(req, res);
+      }
+      res.writeHead(404, { "Content-Type": "text/plain" }).end("Not found");
+    });
+    this.io = new IoServer(this.http, {
+      maxHttpBufferSize: 1 << 20,
+      perMessageDeflate: false,
+      cors: config.ALLOWED_ORIGINS.length ? { origin: config.ALLOWED_ORIGINS, credentials: true } : undefined,
+      allowRequest: (req, callback) => callback(null, originAllowed(req, config.ALLOWED_ORIGINS)),
+    });
+    attachChat(this.io.of("/"), {
+      config,
+      tokens: this.tokens,
+      connections: this.connections,
+      delivery: this.delivery,
+      router: this.router,
+      tracer: this.tracer,
+    });
+    this.inspector = new InspectorHub(this.io.of("/inspector"), this);
+    this.tracer.addSink(this.inspector);
+  }
+
+  /** Applies the schema, opens the database and builds the node (not yet listening). */
+  static async create(options: NodeOptions): Promise<SwitchyardNode> {
+    const target = parseDatabaseUrl(options.config.DATABASE_URL);
+    const applied = await applyMigrations(target);
+    if (applied.length) options.logger.info({ migrations: applied, dialect: target.dialect }, "schema applied");
+    const persistence = new Persistence(createPrismaClient(target), target.dialect, options.logger);
+    const node = new SwitchyardNode(options, persistence);
+    await node.#markInterruptedSessions();
+    return node;
+  }
+
+  /** Starts listening; resolves with the bound port (port 0 picks a free one). */
+  async listen(port = this.config.PORT, host = this.config.HOST): Promise<number> {
+    await new Promise<void>((resolve, reject) => {
+      this.http.once("error", reject);
+      this.http.listen(port, host, () => resolve());
+    });
+    this.#retentionTimer = setInterval(() => void this.#enforceRetention(), 60_000);
+    this.#retentionTimer.unref();
+    void this.#enforceRetention();
+    return (this.http.address() as AddressInfo).port;
+  }
+
+  /** GET /api/health. */
+  async health() {
+    const dbOk = await this.persistence.probe();
+    const body: Record<string, unknown> = {
+      status: dbOk ? "ok" : "degraded",
+      node_id: this.config.NODE_ID,
+      version: VERSION,
+      uptime_s: Math.round((Date.now() - this.startedAt) / 1000),
+      db: dbOk ? "ok" : "unavailable",
+    };
+    if (!dbOk) body.failing = ["db"];
+    return body as { status: "ok" | "degraded" } & Record<string, unknown>;
+  }
+
+  traceDrops(): number {
+    return this.tracer.dropped + this.persistence.tracesDropped + this.inspector.dropped;
+  }
+
+  /** Session counts by status, cached for a second (scrapes and the dashboard poll it). */
+  sessionCounts(): Promise<Record<string, number>> {
+    if (!this.#sessionCounts || Date.now() - this.#sessionCounts.at > 1000) {
+      this.#sessionCounts = { at: Date.now(), value: this.persistence.countSessions().catch(() => ({ running: 0, passed: 0, failed: 0, cancelled: 0 })) };
+    }
+    return this.#sessionCounts.value;
+  }
+
+  async statsSnapshot() {
+    const sessions = await this.sessionCounts();
+    return {
+      connections: this.connections.size,
+      users: this.connections.userCount,
+      messages_routed: this.stats.messagesRouted,
+      events_delivered: this.stats.eventsDelivered,
+      errors: this.stats.errors,
+      isolation_violations: this.stats.isolationViolations,
+      sessions: { passed: sessions.passed ?? 0, failed: sessions.failed ?? 0, running: sessions.running ?? 0, cancelled: sessions.cancelled ?? 0 },
+      trace_drops: this.traceDrops(),
+      traces_persisted: this.persistence.tracesWritten,
+      node_id: this.config.NODE_ID,
+    };
+  }
+
+  handlerList() {
+    return this.handlers.entries().map((e) => {
+      const s = this.stats.handlers.get(e.definition.handler);
+      return {
+        type: e.type,
+        aliases: e.aliases,
+        handler: e.definition.handler,
+        source: e.source,
+        stats: { count: s?.count ?? 0, errors: s?.errors ?? 0, p50_ms: s?.latency.quantile(0.5) ?? 0, p99_ms: s?.latency.quantile(0.99) ?? 0 },
+      };
+    });
+  }
+
+  async connectionList() {
+    return [...this.connections.all()]
+      .map((c) => ({ connection_id: c.id, user_id: c.userId, node_id: c.nodeId, connected_at: new Date(c.connectedAt).toISOString(), last_activity: new Date(c.lastActivity).toISOString() }))
+      .sort((a, b) => b.connected_at.localeCompare(a.connected_at));
+  }
+
+  async userList() {
+    const ids = new Set<string>([...this.connections.users(), ...this.stats.users.keys()]);
+    return [...ids]
+      .map((userId) => {
+        const u = this.stats.users.get(userId);
+        return {
+          user_id: userId,
+          connections: this.connections.countForUser(userId),
+          events_delivered: u?.eventsDelivered ?? 0,
+          isolation_violations: u?.isolationViolations ?? 0,
+          last_activity: new Date(u?.lastActivity ?? Date.now()).toISOString(),
+        };
+      })
+      .sort((a, b) => b.isolation_violations - a.isolation_violations || b.last_activity.localeCompare(a.last_activity));
+  }
+
+  /** A session from memory (freshest) or the database. */
+  async findSession(id: string): Promise<SessionRecord | null> {
+    return this.recorder.get(id) ?? this.persistence.findSession(id);
+  }
+
+  /** Graceful stop: refuse new connections, mark running sessions interrupted, flush, close. */
+  async close(): Promise<void> {
+    clearInterval(this.#retentionTimer);
+    this.runs.interruptAll();
+    this.recorder.interruptAll();
+    this.broadcasts.close();
+    this.inspector.close();
+    this.tracer.close();
+    await new Promise<void>((resolve) => this.io.close(() => resolve()));
+    if (this.http.listening) await new Promise<void>((resolve) => this.http.close(() => resolve()));
+    await this.persistence.close();
+  }
+
+  /** Sessions this node left running when it stopped without a goodbye (crash) are interrupted. */
+  async #markInterruptedSessions(): Promise<void> {
+    const stale = await this.persistence.db.session.findMany({ where: { status: "running", nodeId: this.config.NODE_ID } });
+    for (const row of stale) {
+      const s = await this.persistence.findSession(row.id);
+      if (!s) continue;
+      this.persistence.saveSession({ ...s, status: "failed", reasons: [...new Set([...s.reasons, "interrupted"])], endedAt: s.endedAt ?? Date.now(), updatedAt: Date.now() });
+    }
+    if (stale.length) this.logger.warn({ sessions: stale.length }, "sessions left running by an earlier process marked interrupted");
+  }
+
+  async #enforceRetention(): Promise<void> {
+    try {
+      const { TRACE_RETENTION_DAYS, TRACE_RETENTION_ROWS, SESSION_RETENTION_DAYS } = this.config;
+      const removed = await this.persistence.enforceRetention(TRACE_RETENTION_DAYS, TRACE_RETENTION_ROWS, SESSION_RETENTION_DAYS);
+      if (removed.traces || removed.sessions) this.logger.info(removed, "retention enforced");
+    } catch (err) {
+      this.logger.warn({ err: (err as Error).message }, "retention failed; will retry");
+    }
+  }
+}
+
+/** Socket.IO's origin check: same host, a listed origin, or no Origin (non-browser clients). */
+function originAllowed(req: IncomingMessage, allowed: string[]): boolean {
+  const origin = req.headers.origin;
+  if (!origin) return true;
+  try {
+    return new URL(origin).host === req.headers.host || allowed.includes(origin);
+  } catch {
+    return false;
+  }
+}

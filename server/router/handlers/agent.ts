@@ -1,0 +1,69 @@
+import { RouterError } from "../error-codes";
+import { defineHandler, type HandlerFamily, type HandlerResult, type RequestContext } from "../handler-types";
+
+/** Starts a run for the requesting user: creates the thread when none is given, then runs the agent. */
+function startRun(ctx: RequestContext, content: string, agentName: string | undefined): HandlerResult {
+  // Fault injection: the handler fails before any run starts (no session is created).
+  if (ctx.faults?.throw) throw new Error("simulated handler failure");
+  const { agents, threads, runs } = ctx.services;
+  const agent = agents.get(agentName);
+  if (!agent) throw new RouterError("NOT_FOUND", `No agent named "${agentName}". Available: ${agents.names().join(", ")}.`);
+  const userId = ctx.conn.userId;
+  const rawPayload = ctx.envelope.payload ?? {};
+  let threadId = ctx.envelope.thread_id ?? (typeof rawPayload.thread_id === "string" ? rawPayload.thread_id : undefined);
+  if (!threadId) {
+    const thread = threads.create(userId, content.slice(0, 80));
+    threadId = thread.id;
+    ctx.toUser("thread_created", { thread_id: thread.id, title: thread.title }, { thread_id: thread.id });
+  }
+  const run = runs.start({
+    userId,
+    threadId,
+    traceId: ctx.traceId,
+    content,
+    agent,
+    agentName: agent.name,
+    faults: ctx.faults ?? {},
+    inbound: { type: ctx.type, message_id: ctx.messageId, payload: rawPayload },
+  });
+  threads.append({ threadId, userId, runId: run.id, role: "user", content });
+  return { run_id: run.id, thread_id: threadId };
+}
+
+/** user_message / start_agent / stop_agent / agent_status_request. */
+export const agentHandlers: HandlerFamily = {
+  source: "agent",
+  handlers: [
+    defineHandler({
+      type: "user_message",
+      handler: "AgentHandler.userMessage",
+      startsRun: true,
+      handle: (ctx, payload) => startRun(ctx, payload.content, undefined),
+    }),
+    defineHandler({
+      type: "start_agent",
+      handler: "AgentHandler.startAgent",
+      startsRun: true,
+      handle: (ctx, payload) => startRun(ctx, payload.content, payload.agent_name),
+    }),
+    defineHandler({
+      type: "stop_agent",
+      handler: "AgentHandler.stopAgent",
+      handle: (ctx, payload) => {
+        // Stopping a run that already ended is a no-op: the ack is ok and no event follows.
+        ctx.services.runs.stop(payload.run_id);
+        return { run_id: payload.run_id };
+      },
+    }),
+    defineHandler({
+      type: "agent_status_request",
+      handler: "AgentHandler.status",
+      handle: async (ctx, payload) => {
+        const run = await ctx.services.runs.describe(payload.run_id);
+        if (!run) throw new RouterError("NOT_FOUND", `No run ${payload.run_id}.`);
+        ctx.toUser("agent_status_update", { run_id: payload.run_id, status: run.status, events_emitted: run.eventsEmitted }, { run_id: payload.run_id });
+        return { run_id: payload.run_id };
+      },
+    }),
+  ],
+};

@@ -1,0 +1,177 @@
+import type { Run, RunObserver } from "../agent/run-manager";
+import { SEQUENCED_TYPES } from "../router/message-types";
+import type { SessionEventRecord, SessionRecord, SessionStatus } from "../store/records";
+import type { TraceEvent } from "../trace/trace-event";
+import type { Tracer } from "../trace/tracer";
+import type { DeliveryObserver, DeliveryRecord } from "../transport/delivery";
+import type { OutgoingEvent } from "../transport/outgoing-event";
+import { judgeGoldenPath } from "./golden-verdict";
+
+/** Where finished and running sessions go (the write-behind persistence). */
+export interface SessionSink {
+  saveSession(session: SessionRecord): void;
+}
+
+interface LiveSession {
+  record: SessionRecord;
+  final: boolean;
+  runEnded: boolean;
+  violations: number;
+  timer: NodeJS.Timeout | undefined;
+  byMessageId: Map<string, SessionEventRecord>;
+}
+
+/**
+ * Records one session per run: the inbound messages with their relative timing, every run event with
+ * its delivery per connection (and acks), and the live golden-path verdict, traced as
+ * `session_verdict` when it becomes final. Everything a replay needs is in the record from the start.
+ */
+export class SessionRecorder implements RunObserver, DeliveryObserver {
+  readonly #live = new Map<string, LiveSession>();
+  readonly #sink: SessionSink;
+  readonly #tracer: Tracer;
+  readonly #nodeId: string;
+  readonly #gapMs: number;
+
+  constructor(sink: SessionSink, tracer: Tracer, nodeId: string, gapMs: number) {
+    this.#sink = sink;
+    this.#tracer = tracer;
+    this.#nodeId = nodeId;
+    this.#gapMs = gapMs;
+    tracer.onRecord((e) => this.#onTrace(e));
+  }
+
+  /** A session still held in memory (running, or final but its run still going). */
+  get(runId: string): SessionRecord | undefined {
+    return this.#live.get(runId)?.record;
+  }
+
+  onRunStarted(run: Run, inbound: { type: string; message_id: string; payload: Record<string, unknown> }): void {
+    const record: SessionRecord = {
+      id: run.id,
+      userId: run.userId,
+      threadId: run.threadId,
+      nodeId: this.#nodeId,
+      status: "running",
+      reasons: [],
+      agentName: run.agentName,
+      agentVersion: run.agentVersion,
+      faults: { ...run.faults },
+      inbound: [{ ...inbound, at_ms: 0 }],
+      events: [],
+      startedAt: run.startedAt,
+      endedAt: null,
+      updatedAt: Date.now(),
+    };
+    const live: LiveSession = { record, final: false, runEnded: false, violations: 0, timer: undefined, byMessageId: new Map() };
+    this.#live.set(run.id, live);
+    this.#armGapTimer(live);
+    this.#sink.saveSession(record);
+  }
+
+  /** Another inbound message about this run (stop_agent, agent_status_request). */
+  onRunInbound(runId: string, inbound: { type: string; message_id: string; payload: Record<string, unknown> }): void {
+    const live = this.#live.get(runId);
+    if (!live) return;
+    live.record.inbound.push({ ...inbound, at_ms: Date.now() - live.record.startedAt });
+    this.#touch(live);
+  }
+
+  onEmitted(event: OutgoingEvent, deliveries: DeliveryRecord[]): void {
+    if (!event.run_id || !SEQUENCED_TYPES.has(event.type)) return;
+    const live = this.#live.get(event.run_id);
+    if (!live) return;
+    const entry: SessionEventRecord = {
+      type: event.type,
+      payload: event.payload,
+      emitted_at_ms: Date.now() - live.record.startedAt,
+      deliveries: deliveries.map((d) => ({ connection_id: d.connection_id, delivered: d.delivered })),
+    };
+    if (event.seq !== undefined) entry.seq = event.seq;
+    live.record.events.push(entry);
+    live.byMessageId.set(event.message_id, entry);
+    if (!live.final) this.#armGapTimer(live);
+    this.#touch(live);
+  }
+
+  onAcknowledged(event: OutgoingEvent, connectionId: string): void {
+    const live = event.run_id ? this.#live.get(event.run_id) : undefined;
+    const entry = live?.byMessageId.get(event.message_id);
+    const delivery = entry?.deliveries.find((d) => d.connection_id === connectionId);
+    if (!live || !delivery) return;
+    delivery.acknowledged = true;
+    this.#touch(live);
+  }
+
+  onRunEnded(run: Run): void {
+    const live = this.#live.get(run.id);
+    if (!live) return;
+    live.runEnded = true;
+    live.record.endedAt = run.endedAt ?? Date.now();
+    if (!live.final) this.#finalize(live, run.status === "cancelled" ? "cancelled" : undefined);
+    else this.#touch(live);
+    clearTimeout(live.timer);
+    // Acks may still arrive for a short while; then the session leaves memory.
+    setTimeout(() => this.#live.delete(run.id), 15_000).unref();
+  }
+
+  /** Marks every running session interrupted (shutdown); returns how many. */
+  interruptAll(): number {
+    let n = 0;
+    for (const live of this.#live.values()) {
+      if (live.final) continue;
+      live.record.endedAt = Date.now();
+      this.#finalize(live, undefined, true);
+      n++;
+    }
+    return n;
+  }
+
+  #onTrace(e: TraceEvent): void {
+    if (e.kind !== "isolation_violation" || !e.run_id) return;
+    const live = this.#live.get(e.run_id);
+    if (live) live.violations++;
+  }
+
+  #armGapTimer(live: LiveSession): void {
+    clearTimeout(live.timer);
+    live.timer = setTimeout(() => {
+      if (!live.final) this.#finalize(live);
+    }, this.#gapMs + 50);
+    live.timer.unref();
+  }
+
+  #finalize(live: LiveSession, status?: SessionStatus, interrupted = false): void {
+    const r = live.record;
+    live.final = true;
+    clearTimeout(live.timer);
+    if (status === "cancelled") {
+      r.status = "cancelled";
+      r.reasons = [];
+    } else {
+      const verdict = judgeGoldenPath({
+        events: r.events,
+        endMs: (r.endedAt ?? Date.now()) - r.startedAt,
+        ended: live.runEnded,
+        gapMs: this.#gapMs,
+        isolationViolations: live.violations,
+        interrupted,
+      });
+      r.status = verdict.passed ? "passed" : "failed";
+      r.reasons = verdict.reasons;
+    }
+    this.#tracer.record("session_verdict", {
+      trace_id: this.#tracer.newTraceId(),
+      user_id: r.userId,
+      run_id: r.id,
+      thread_id: r.threadId,
+      error: r.status === "failed" ? { code: r.reasons.join(","), message: `session failed: ${r.reasons.join(", ")}` } : undefined,
+    });
+    this.#touch(live);
+  }
+
+  #touch(live: LiveSession): void {
+    live.record.updatedAt = Date.now();
+    this.#sink.saveSession(live.record);
+  }
+}

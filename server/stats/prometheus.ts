@@ -1,0 +1,73 @@
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { TraceEvent } from "../trace/trace-event";
+
+/** Live figures the gauges read at scrape time. */
+export interface MetricsSource {
+  connections(): number;
+  users(): number;
+  isolationViolations(): number;
+  traceDrops(): number;
+  sessions(): Promise<Record<string, number>>;
+}
+
+/** Prometheus metrics through prom-client, fed by the trace stream (no work on the routing path). */
+export class PrometheusMetrics {
+  readonly registry = new Registry();
+  readonly #messages: Counter<"type" | "outcome">;
+  readonly #events: Counter<"type">;
+  readonly #latency: Histogram<"handler">;
+
+  constructor(source: MetricsSource) {
+    const r = this.registry;
+    this.#messages = new Counter({ name: "switchyard_messages_total", help: "Client messages by canonical type and outcome", labelNames: ["type", "outcome"], registers: [r] });
+    this.#events = new Counter({ name: "switchyard_events_delivered_total", help: "Events written to sockets, by type", labelNames: ["type"], registers: [r] });
+    this.#latency = new Histogram({
+      name: "switchyard_handler_duration_seconds",
+      help: "Handler latency",
+      labelNames: ["handler"],
+      buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.1, 0.5, 1],
+      registers: [r],
+    });
+    new Gauge({ name: "switchyard_connections", help: "Open connections on this node", registers: [r], collect() { this.set(source.connections()); } });
+    new Gauge({ name: "switchyard_users", help: "Users with an open connection on this node", registers: [r], collect() { this.set(source.users()); } });
+    new Gauge({ name: "switchyard_isolation_violations_total", help: "Events refused by the delivery isolation check", registers: [r], collect() { this.set(source.isolationViolations()); } });
+    new Gauge({ name: "switchyard_trace_drops_total", help: "Trace events dropped (buffer or database queue full)", registers: [r], collect() { this.set(source.traceDrops()); } });
+    new Gauge({
+      name: "switchyard_sessions",
+      help: "Golden-path sessions by verdict status",
+      labelNames: ["status"],
+      registers: [r],
+      async collect() {
+        for (const [status, n] of Object.entries(await source.sessions())) this.set({ status }, n);
+      },
+    });
+  }
+
+  /** Consumes a batch of trace events (a TraceSink). */
+  accept(events: readonly TraceEvent[]): void {
+    for (const e of events) {
+      switch (e.kind) {
+        case "handler_finished":
+          this.#messages.inc({ type: e.message_type ?? "unknown", outcome: "ok" });
+          this.#latency.observe({ handler: e.handler ?? "unknown" }, (e.duration_ms ?? 0) / 1000);
+          break;
+        case "rejected":
+          this.#messages.inc({ type: e.message_type && e.handler ? e.message_type : "(unrouted)", outcome: e.error?.code ?? "error" });
+          break;
+        case "delivered":
+          this.#events.inc({ type: e.message_type ?? "unknown" });
+          break;
+        default:
+          break;
+      }
+    }
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  render(): Promise<string> {
+    return this.registry.metrics();
+  }
+}

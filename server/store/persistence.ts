@@ -1,0 +1,292 @@
+import type { Prisma } from "@prisma/client";
+import type { Logger } from "../logger";
+import type { TraceEvent } from "../trace/trace-event";
+import type { TraceSink } from "../trace/tracer";
+import type { Dialect } from "./database-url";
+import type { Db } from "./prisma-client";
+import type { MessageRecord, ReplayRecord, SessionRecord, SessionStatus, ThreadRecord } from "./records";
+import { rows } from "./row-mapping";
+import type { ThreadPersistence } from "./thread-store";
+
+export interface PersistenceOptions {
+  flushMs?: number;
+  /** Trace rows waiting for the database at most; beyond it they are dropped and counted. */
+  maxQueuedTraces?: number;
+  maxQueuedRecords?: number;
+}
+
+export interface TraceQuery {
+  run_id?: string;
+  user_id?: string;
+  type?: string;
+  kind?: string;
+  node_id?: string;
+  trace_id?: string;
+  limit: number;
+  before?: string;
+}
+
+export interface SessionQuery {
+  status?: SessionStatus;
+  user_id?: string;
+  limit: number;
+  before?: string;
+}
+
+/** A page of a newest-first list and the cursor of the next page. */
+export interface Page<T> {
+  items: T[];
+  next: string | null;
+}
+
+const TRACE_CHUNK = 2000;
+
+/**
+ * Write-behind persistence through Prisma: callers enqueue and return at once; a timer writes each
+ * queue in one transaction per flush. While the database is down, records wait (bounded) and trace
+ * rows beyond the bound are dropped and counted; writing resumes by itself when the database is back.
+ */
+export class Persistence implements ThreadPersistence, TraceSink {
+  readonly db: Db;
+  readonly dialect: Dialect;
+  readonly #logger: Logger;
+  readonly #maxTraces: number;
+  readonly #maxRecords: number;
+  #threads: ThreadRecord[] = [];
+  #messages: MessageRecord[] = [];
+  #sessions = new Map<string, SessionRecord>();
+  #traces: TraceEvent[] = [];
+  #traceSeq = 0;
+  #flushing: Promise<void> | null = null;
+  #timer: NodeJS.Timeout;
+  /** Trace rows dropped because the queue was full (database slow or down). */
+  tracesDropped = 0;
+  tracesWritten = 0;
+  /** Whether the last write or probe succeeded. */
+  healthy = true;
+  lastError: string | null = null;
+
+  constructor(db: Db, dialect: Dialect, logger: Logger, options: PersistenceOptions = {}) {
+    this.db = db;
+    this.dialect = dialect;
+    this.#logger = logger;
+    this.#maxTraces = options.maxQueuedTraces ?? 500_000;
+    this.#maxRecords = options.maxQueuedRecords ?? 200_000;
+    this.#timer = setInterval(() => void this.flush(), options.flushMs ?? 50);
+    this.#timer.unref();
+  }
+
+  saveThread(thread: ThreadRecord): void {
+    if (this.#threads.length < this.#maxRecords) this.#threads.push(thread);
+  }
+
+  saveMessage(message: MessageRecord): void {
+    if (this.#messages.length < this.#maxRecords) this.#messages.push(message);
+  }
+
+  /** Queues the latest state of a session; several updates within one flush become one write. */
+  saveSession(session: SessionRecord): void {
+    if (this.#sessions.size < this.#maxRecords || this.#sessions.has(session.id)) this.#sessions.set(session.id, session);
+  }
+
+  /** TraceSink: called by the tracer's flush. */
+  accept(events: readonly TraceEvent[]): void {
+    const room = this.#maxTraces - this.#traces.length;
+    if (room >= events.length) {
+      for (const e of events) this.#traces.push(e);
+    } else {
+      for (let i = 0; i < Math.max(0, room); i++) this.#traces.push(events[i]!);
+      this.tracesDropped += events.length - Math.max(0, room);
+    }
+  }
+
+  get queuedTraces(): number {
+    return this.#traces.length;
+  }
+
+  /** Writes everything queued; one flush at a time. */
+  flush(): Promise<void> {
+    this.#flushing ??= this.#writeQueued().finally(() => {
+      this.#flushing = null;
+    });
+    return this.#flushing;
+  }
+
+  async #writeQueued(): Promise<void> {
+    if (!this.#threads.length && !this.#messages.length && !this.#sessions.size && !this.#traces.length) return;
+    const threads = this.#threads;
+    const messages = this.#messages;
+    const sessions = [...this.#sessions.values()];
+    const traces = this.#traces.splice(0, 20_000);
+    this.#threads = [];
+    this.#messages = [];
+    this.#sessions = new Map();
+    try {
+      const ops: Prisma.PrismaPromise<unknown>[] = [];
+      if (threads.length) ops.push(this.db.thread.createMany({ data: threads.map((t) => ({ ...t, createdAt: new Date(t.createdAt) })) }));
+      if (messages.length) ops.push(this.db.message.createMany({ data: messages.map((m) => ({ ...m, runId: m.runId ?? null, createdAt: new Date(m.createdAt) })) }));
+      if (sessions.length) {
+        // A session row is rewritten whole: delete + insert is two statements for the whole batch.
+        ops.push(this.db.session.deleteMany({ where: { id: { in: sessions.map((s) => s.id) } } }));
+        ops.push(this.db.session.createMany({ data: sessions.map(rows.sessionToRow) }));
+      }
+      for (let i = 0; i < traces.length; i += TRACE_CHUNK) {
+        ops.push(this.db.trace.createMany({ data: traces.slice(i, i + TRACE_CHUNK).map((t) => rows.traceToRow(t, ++this.#traceSeq)) }));
+      }
+      await this.db.$transaction(ops);
+      this.tracesWritten += traces.length;
+      this.#markHealthy();
+    } catch (err) {
+      this.#markUnhealthy(err);
+      // Put the batch back in front of anything queued since (bounded; newest session state wins).
+      this.#threads = threads.concat(this.#threads).slice(0, this.#maxRecords);
+      this.#messages = messages.concat(this.#messages).slice(0, this.#maxRecords);
+      const newer = this.#sessions;
+      this.#sessions = new Map(sessions.map((s) => [s.id, s]));
+      for (const [id, s] of newer) this.#sessions.set(id, s);
+      const room = this.#maxTraces - this.#traces.length;
+      this.tracesDropped += Math.max(0, traces.length - room);
+      this.#traces = traces.slice(0, Math.max(0, room)).concat(this.#traces);
+    }
+  }
+
+  /** Checks the database with a trivial query (used by /api/health). */
+  async probe(timeoutMs = 1000): Promise<boolean> {
+    try {
+      await Promise.race([
+        this.db.$queryRawUnsafe("SELECT 1"),
+        new Promise((_, reject) => setTimeout(() => reject(new Error("database probe timed out")), timeoutMs).unref()),
+      ]);
+      if (!this.#traces.length && !this.#sessions.size) this.#markHealthy();
+      return this.healthy;
+    } catch (err) {
+      this.#markUnhealthy(err);
+      return false;
+    }
+  }
+
+  #markHealthy(): void {
+    if (!this.healthy) this.#logger.info("database writes resumed");
+    this.healthy = true;
+    this.lastError = null;
+  }
+
+  #markUnhealthy(err: unknown): void {
+    if (this.healthy) this.#logger.warn({ err: (err as Error).message }, "database unavailable; queueing writes");
+    this.healthy = false;
+    this.lastError = (err as Error).message.slice(0, 200);
+  }
+
+  // ---- reads ----
+
+  async findThread(id: string): Promise<ThreadRecord | null> {
+    const row = await this.db.thread.findUnique({ where: { id } });
+    return row ? rows.threadFromRow(row) : null;
+  }
+
+  async listMessages(threadId: string, limit: number): Promise<MessageRecord[]> {
+    const found = await this.db.message.findMany({ where: { threadId }, orderBy: { createdAt: "desc" }, take: limit });
+    return found.reverse().map(rows.messageFromRow);
+  }
+
+  /** A session: the queued (newest) state when there is one, else the stored row. */
+  async findSession(id: string): Promise<SessionRecord | null> {
+    const queued = this.#sessions.get(id);
+    if (queued) return queued;
+    const row = await this.db.session.findUnique({ where: { id } });
+    return row ? rows.sessionFromRow(row) : null;
+  }
+
+  async listSessions(q: SessionQuery): Promise<Page<SessionRecord>> {
+    const where: Prisma.SessionWhereInput = {};
+    if (q.status) where.status = q.status;
+    if (q.user_id) where.userId = q.user_id;
+    const cursor = parseCursor(q.before);
+    if (cursor) {
+      where.OR = [{ startedAt: { lt: new Date(cursor.t) } }, { startedAt: new Date(cursor.t), id: { lt: cursor.k } }];
+    }
+    const found = await this.db.session.findMany({ where, orderBy: [{ startedAt: "desc" }, { id: "desc" }], take: q.limit + 1 });
+    const items = found.slice(0, q.limit).map(rows.sessionFromRow);
+    const last = items.at(-1);
+    return { items, next: found.length > q.limit && last ? `${last.startedAt}_${last.id}` : null };
+  }
+
+  async countSessions(): Promise<Record<SessionStatus, number>> {
+    const groups = await this.db.session.groupBy({ by: ["status"], _count: { _all: true } });
+    const counts: Record<SessionStatus, number> = { running: 0, passed: 0, failed: 0, cancelled: 0 };
+    for (const g of groups) if (g.status in counts) counts[g.status as SessionStatus] = g._count._all;
+    return counts;
+  }
+
+  async listTraces(q: TraceQuery): Promise<Page<TraceEvent>> {
+    const where: Prisma.TraceWhereInput = {};
+    if (q.run_id) where.runId = q.run_id;
+    if (q.user_id) where.userId = q.user_id;
+    if (q.type) where.messageType = q.type;
+    if (q.kind) where.kind = q.kind;
+    if (q.node_id) where.nodeId = q.node_id;
+    if (q.trace_id) where.traceId = q.trace_id;
+    const cursor = parseCursor(q.before);
+    if (cursor) {
+      where.OR = [{ ts: { lt: BigInt(cursor.t) } }, { ts: BigInt(cursor.t), seq: { lt: BigInt(cursor.k) } }];
+    }
+    const found = await this.db.trace.findMany({ where, orderBy: [{ ts: "desc" }, { seq: "desc" }], take: q.limit + 1 });
+    const page = found.slice(0, q.limit);
+    const last = page.at(-1);
+    return { items: page.map(rows.traceFromRow), next: found.length > q.limit && last ? `${last.ts}_${last.seq}` : null };
+  }
+
+  async saveReplay(r: ReplayRecord): Promise<void> {
+    await this.db.replay.create({
+      data: { id: r.id, sessionId: r.sessionId, faults: r.faults, passed: r.passed, reasons: JSON.stringify(r.reasons), diff: JSON.stringify(r.diff), events: JSON.stringify(r.events), createdAt: new Date(r.createdAt) },
+    });
+  }
+
+  async listReplays(sessionId: string, limit: number): Promise<ReplayRecord[]> {
+    const found = await this.db.replay.findMany({ where: { sessionId }, orderBy: { createdAt: "desc" }, take: limit });
+    return found.map((r) => ({
+      id: r.id,
+      sessionId: r.sessionId,
+      faults: r.faults as ReplayRecord["faults"],
+      passed: r.passed,
+      reasons: JSON.parse(r.reasons) as string[],
+      diff: JSON.parse(r.diff) as unknown,
+      events: JSON.parse(r.events) as unknown,
+      createdAt: r.createdAt.getTime(),
+    }));
+  }
+
+  /** Retention: traces older than `traceDays` or beyond the newest `traceRows`; sessions older than `sessionDays`. */
+  async enforceRetention(traceDays: number, traceRows: number, sessionDays: number): Promise<{ traces: number; sessions: number }> {
+    const now = Date.now();
+    let traces = 0;
+    if (traceDays > 0) traces += (await this.db.trace.deleteMany({ where: { ts: { lt: BigInt(now - traceDays * 86_400_000) } } })).count;
+    if (traceRows > 0) {
+      const boundary = await this.db.trace.findMany({ orderBy: [{ ts: "desc" }, { seq: "desc" }], skip: traceRows, take: 1, select: { ts: true } });
+      if (boundary[0]) traces += (await this.db.trace.deleteMany({ where: { ts: { lte: boundary[0].ts } } })).count;
+    }
+    let sessions = 0;
+    if (sessionDays > 0) {
+      const cutoff = new Date(now - sessionDays * 86_400_000);
+      sessions = (await this.db.session.deleteMany({ where: { startedAt: { lt: cutoff }, status: { not: "running" } } })).count;
+      await this.db.replay.deleteMany({ where: { createdAt: { lt: cutoff } } });
+    }
+    return { traces, sessions };
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.#timer);
+    await this.flush();
+    if (this.#flushing) await this.#flushing;
+    await this.flush();
+    await this.db.$disconnect();
+  }
+}
+
+function parseCursor(before: string | undefined): { t: number; k: string } | null {
+  if (!before) return null;
+  const i = before.indexOf("_");
+  const t = Number(before.slice(0, i));
+  if (i < 1 || !Number.isFinite(t)) return null;
+  return { t, k: before.slice(i + 1) };
+}

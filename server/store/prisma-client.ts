@@ -1,0 +1,16 @@
+import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
+import { PrismaPg } from "@prisma/adapter-pg";
+import { PrismaClient } from "@prisma/client";
+import { PrismaClient as PostgresPrismaClient } from "../../generated/prisma-pg/index.js";
+import type { DatabaseTarget } from "./database-url";
+
+/** The Prisma client type repositories use; the PostgreSQL client has the same model API. */
+export type Db = PrismaClient;
+
+/** Creates a Prisma client with the driver adapter for the target (no query engine binary). */
+export function createPrismaClient(target: DatabaseTarget): Db {
+  if (target.dialect === "sqlite") {
+    return new PrismaClient({ adapter: new PrismaBetterSQLite3({ url: target.url }) });
+  }
+  return new PostgresPrismaClient({ adapter: new PrismaPg({ connectionString: target.url, max: 10 }) }) as unknown as Db;
+}

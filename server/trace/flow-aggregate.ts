@@ -1,0 +1,44 @@
+import type { TraceEvent } from "./trace-event";
+
+/** One edge of the flow view: message type -> handler -> event type, with a count. */
+export interface FlowEdge {
+  message_type: string;
+  handler: string;
+  event_type: string;
+  count: number;
+}
+
+const REMEMBERED_TRACES = 50_000;
+
+/**
+ * Aggregates the trace stream into flow edges on the server, so the dashboard's flow view stays cheap
+ * at any rate: which handler each inbound type reached, and which event types it produced.
+ */
+export class FlowAggregate {
+  readonly #routes = new Map<string, { type: string; handler: string }>();
+  readonly #edges = new Map<string, FlowEdge>();
+
+  accept(events: readonly TraceEvent[]): void {
+    for (const e of events) {
+      if (e.kind === "routed" && e.message_type && e.handler) {
+        this.#routes.set(e.trace_id, { type: e.message_type, handler: e.handler });
+        if (this.#routes.size > REMEMBERED_TRACES) this.#routes.delete(this.#routes.keys().next().value!);
+        this.#bump(e.message_type, e.handler, "(routed)");
+      } else if (e.kind === "emitted" && e.message_type) {
+        const route = this.#routes.get(e.trace_id);
+        if (route) this.#bump(route.type, route.handler, e.message_type);
+      }
+    }
+  }
+
+  edges(): FlowEdge[] {
+    return [...this.#edges.values()].sort((a, b) => b.count - a.count);
+  }
+
+  #bump(type: string, handler: string, eventType: string): void {
+    const key = `${type}\u0000${handler}\u0000${eventType}`;
+    const edge = this.#edges.get(key);
+    if (edge) edge.count++;
+    else this.#edges.set(key, { message_type: type, handler, event_type: eventType, count: 1 });
+  }
+}

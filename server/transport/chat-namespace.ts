@@ -1,0 +1,94 @@
+import { randomUUID } from "node:crypto";
+import type { Namespace, Socket } from "socket.io";
+import type { Identity } from "../auth/identity";
+import type { TokenService } from "../auth/tokens";
+import type { Config } from "../env";
+import type { Router } from "../router/dispatch";
+import type { Tracer } from "../trace/tracer";
+import type { Connection, ConnectionRegistry } from "./connection-registry";
+import type { Delivery } from "./delivery";
+import { buildEvent } from "./event-factory";
+import { authenticateHandshake } from "./handshake-auth";
+import { SocketWriter } from "./socket-writer";
+
+export interface ChatDeps {
+  config: Config;
+  tokens: TokenService;
+  connections: ConnectionRegistry;
+  delivery: Delivery;
+  router: Router;
+  tracer: Tracer;
+  /** Connection lifecycle observers (session recorder, cluster presence). */
+  onOpen?: (conn: Connection) => void;
+  onClose?: (conn: Connection, reason: string) => void;
+}
+
+/**
+ * The chat namespace "/": authenticates the handshake (UNAUTHORIZED / TOO_MANY_CONNECTIONS), registers
+ * the connection, and hands every `message` to the router, answering through the ack or, without one,
+ * an `error_message` event.
+ */
+export function attachChat(nsp: Namespace, deps: ChatDeps): void {
+  const { config, connections, tracer } = deps;
+  const pending = new Map<string, number>();
+
+  nsp.use((socket, next) => {
+    authenticateHandshake(socket, deps.tokens, false).then(
+      (identity) => {
+        if (!identity) return next(new Error("UNAUTHORIZED"));
+        const reserved = pending.get(identity.userId) ?? 0;
+        if (connections.countForUser(identity.userId) + reserved >= config.MAX_CONNECTIONS_PER_USER) {
+          return next(new Error("TOO_MANY_CONNECTIONS"));
+        }
+        pending.set(identity.userId, reserved + 1);
+        (socket.data as { identity: Identity }).identity = identity;
+        next();
+      },
+      () => next(new Error("UNAUTHORIZED")),
+    );
+  });
+
+  nsp.on("connection", (socket: Socket) => {
+    const identity = (socket.data as { identity: Identity }).identity;
+    const left = (pending.get(identity.userId) ?? 1) - 1;
+    if (left > 0) pending.set(identity.userId, left);
+    else pending.delete(identity.userId);
+
+    const auth = socket.handshake.auth as Record<string, unknown> | undefined;
+    const conn: Connection = {
+      id: `conn_${randomUUID()}`,
+      userId: identity.userId,
+      role: identity.role,
+      nodeId: config.NODE_ID,
+      connectedAt: Date.now(),
+      lastActivity: Date.now(),
+      acks: auth?.acks === true,
+      writer: new SocketWriter(socket),
+    };
+    connections.add(conn);
+    const traceId = tracer.newTraceId();
+    tracer.record("connection_opened", { trace_id: traceId, user_id: conn.userId, connection_id: conn.id });
+    deps.onOpen?.(conn);
+    deps.delivery.toConnection(
+      conn.id,
+      buildEvent("connection_established", { connection_id: conn.id, user_id: conn.userId, node_id: conn.nodeId }, { user_id: conn.userId, trace_id: traceId }),
+    );
+
+    socket.on("message", (...args: unknown[]) => {
+      const last = args.at(-1);
+      const ack = typeof last === "function" ? (last as (a: unknown) => void) : undefined;
+      const envelope = ack ? (args.length > 1 ? args[0] : undefined) : args[0];
+      void deps.router.route(conn, envelope).then((result) => {
+        if (ack) ack(result);
+        else if (!result.ok) deps.router.sendErrorEvent(conn, result);
+      });
+    });
+
+    socket.on("disconnect", (reason) => {
+      connections.remove(conn.id);
+      const why = (socket.data as { closeReason?: string }).closeReason ?? reason;
+      tracer.record("connection_closed", { trace_id: tracer.newTraceId(), user_id: conn.userId, connection_id: conn.id, error: why === "SLOW_CONSUMER" ? { code: "SLOW_CONSUMER", message: "outgoing buffer over its bound" } : undefined });
+      deps.onClose?.(conn, why);
+    });
+  });
+}

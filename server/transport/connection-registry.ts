@@ -1,0 +1,71 @@
+import type { Role } from "../auth/identity";
+import type { EventWriter } from "./outgoing-event";
+
+export type ConnectionId = string;
+
+/** One open connection on this node. */
+export interface Connection {
+  id: ConnectionId;
+  userId: string;
+  role: Role;
+  nodeId: string;
+  connectedAt: number;
+  lastActivity: number;
+  /** The client asked to acknowledge every event. */
+  acks: boolean;
+  writer: EventWriter;
+}
+
+/** The one connection registry: user -> connections and connection -> user, both O(1). */
+export class ConnectionRegistry {
+  readonly #byId = new Map<ConnectionId, Connection>();
+  readonly #byUser = new Map<string, Set<ConnectionId>>();
+
+  add(conn: Connection): void {
+    this.#byId.set(conn.id, conn);
+    let set = this.#byUser.get(conn.userId);
+    if (!set) this.#byUser.set(conn.userId, (set = new Set()));
+    set.add(conn.id);
+  }
+
+  remove(id: ConnectionId): Connection | undefined {
+    const conn = this.#byId.get(id);
+    if (!conn) return undefined;
+    this.#byId.delete(id);
+    const set = this.#byUser.get(conn.userId);
+    set?.delete(id);
+    if (set?.size === 0) this.#byUser.delete(conn.userId);
+    return conn;
+  }
+
+  get(id: ConnectionId): Connection | undefined {
+    return this.#byId.get(id);
+  }
+
+  /** The ids of a user's open connections on this node (empty when none). */
+  userConnections(userId: string): ReadonlySet<ConnectionId> {
+    return this.#byUser.get(userId) ?? EMPTY;
+  }
+
+  countForUser(userId: string): number {
+    return this.#byUser.get(userId)?.size ?? 0;
+  }
+
+  all(): IterableIterator<Connection> {
+    return this.#byId.values();
+  }
+
+  users(): IterableIterator<string> {
+    return this.#byUser.keys();
+  }
+
+  get size(): number {
+    return this.#byId.size;
+  }
+
+  get userCount(): number {
+    return this.#byUser.size;
+  }
+}
+
+const EMPTY: ReadonlySet<ConnectionId> = new Set();

@@ -1,0 +1,163 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { io, type Socket } from "socket.io-client";
+import { loadConfig, type Config } from "../../server/env";
+import { createLogger } from "../../server/logger";
+import { SwitchyardNode } from "../../server/node";
+
+export const TEST_SECRET = "integration-secret-0123456789abcdef";
+
+export interface TestNode {
+  node: SwitchyardNode;
+  url: string;
+  dataDir: string;
+  /** Mints a token signed with the node's secret. */
+  token(sub: string, role?: "user" | "operator", ttl?: string | null): Promise<string>;
+  /** Connects a real socket.io client and waits for connection_established. */
+  connect(sub: string, opts?: { acks?: boolean; role?: "user" | "operator" }): Promise<TestClient>;
+  api(path: string, init?: RequestInit & { token?: string | null }): Promise<Response>;
+  stop(options?: { keepData?: boolean }): Promise<void>;
+}
+
+export interface TestClient {
+  socket: Socket;
+  userId: string;
+  connectionId: string;
+  events: EventRecord[];
+  send(envelope: unknown): Promise<Record<string, unknown>>;
+  waitFor(predicate: (e: EventRecord) => boolean, timeoutMs?: number): Promise<EventRecord>;
+  close(): void;
+}
+
+export interface EventRecord {
+  type: string;
+  payload: Record<string, unknown>;
+  user_id: string | null;
+  run_id?: string;
+  thread_id?: string;
+  seq?: number;
+  message_id: string;
+  trace_id: string;
+  timestamp: string;
+}
+
+/** Boots a real Switchyard node (no Next.js pages) on port 0 with its own SQLite file. */
+export async function startTestNode(overrides: Record<string, string> = {}, options: { dataDir?: string } = {}): Promise<TestNode> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "switchyard-test-"));
+  const config: Config = loadConfig({
+    NODE_ENV: "test",
+    AUTH_SECRET: TEST_SECRET,
+    DATA_DIR: dataDir,
+    DATABASE_URL: `file:${join(dataDir, "test.db")}`,
+    LOG_LEVEL: "silent",
+    NODE_ID: "test-node",
+    ...overrides,
+  });
+  const node = await SwitchyardNode.create({ config, logger: createLogger(config.LOG_LEVEL, config.NODE_ID) });
+  const port = await node.listen(0, "127.0.0.1");
+  const url = `http://127.0.0.1:${port}`;
+  const clients: TestClient[] = [];
+
+  const token = (sub: string, role: "user" | "operator" = "user", ttl: string | null = "1h") => node.tokens.sign(sub, role, ttl);
+
+  return {
+    node,
+    url,
+    dataDir,
+    token,
+    async connect(sub, opts = {}) {
+      const socket = io(url, { auth: { token: await token(sub, opts.role ?? "user"), acks: opts.acks ?? false }, transports: ["websocket"], reconnection: false, forceNew: true });
+      const client = await wrapClient(socket, sub);
+      clients.push(client);
+      return client;
+    },
+    api(path, init = {}) {
+      const headers = new Headers(init.headers);
+      const t = init.token;
+      return (async () => {
+        if (t !== null) headers.set("Authorization", `Bearer ${t ?? (await token("ops", "operator"))}`);
+        return fetch(url + path, { ...init, headers });
+      })();
+    },
+    async stop({ keepData = false } = {}) {
+      for (const c of clients) c.close();
+      await node.close();
+      if (!keepData && !options.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+function wrapClient(socket: Socket, userId: string): Promise<TestClient> {
+  const events: EventRecord[] = [];
+  const waiters = new Set<{ predicate: (e: EventRecord) => boolean; resolve: (e: EventRecord) => void }>();
+  socket.on("event", (evt: EventRecord, ack?: () => void) => {
+    events.push(evt);
+    ack?.();
+    for (const w of waiters) {
+      if (w.predicate(evt)) {
+        waiters.delete(w);
+        w.resolve(evt);
+      }
+    }
+  });
+  const client: TestClient = {
+    socket,
+    userId,
+    connectionId: "",
+    events,
+    send: (envelope) => socket.timeout(10_000).emitWithAck("message", envelope) as Promise<Record<string, unknown>>,
+    waitFor(predicate, timeoutMs = 10_000) {
+      const found = events.find(predicate);
+      if (found) return Promise.resolve(found);
+      return new Promise((resolve, reject) => {
+        const w = { predicate, resolve };
+        waiters.add(w);
+        setTimeout(() => {
+          if (waiters.delete(w)) reject(new Error(`timed out waiting for an event (have: ${events.map((e) => e.type).join(", ")})`));
+        }, timeoutMs).unref();
+      });
+    },
+    close: () => socket.close(),
+  };
+  return new Promise((resolve, reject) => {
+    socket.once("connect_error", (err) => reject(err));
+    void client.waitFor((e) => e.type === "connection_established").then((e) => {
+      client.connectionId = String(e.payload.connection_id);
+      resolve(client);
+    }, reject);
+  });
+}
+
+/** Connects without waiting for success; resolves with the connect_error message or "connected". */
+export function tryConnect(url: string, auth: Record<string, unknown>, nsp = "/"): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = io(url + nsp, { auth, transports: ["websocket"], reconnection: false, forceNew: true });
+    socket.once("connect", () => {
+      socket.close();
+      resolve("connected");
+    });
+    socket.once("connect_error", (err) => {
+      socket.close();
+      resolve(err.message);
+    });
+  });
+}
+
+/** Waits until `check` returns a truthy value (polling), or fails after `timeoutMs`. */
+export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 10_000, what = "condition"): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await check();
+      if (v) return v as NonNullable<T>;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
+}
+
+export const GOLDEN = ["agent_started", "agent_thinking", "tool_executing", "tool_completed", "agent_completed"];
