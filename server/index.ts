@@ -21,7 +21,10 @@ if (!config.AUTH_SECRET) {
 }
 logger.info({ url: `http://${config.HOST}:${port}`, dev }, "Switchyard is serving");
 process.stdout.write(`\n  Switchyard: http://${config.HOST === "0.0.0.0" ? "localhost" : config.HOST}:${port}\n`);
-if (!config.AUTH_SECRET) process.stdout.write(`  Operator token: ${new URL(`../${config.DATA_DIR}/operator-token`, import.meta.url).pathname.replace(/\/\.\//, "/")}\n\n`);
+if (!config.AUTH_SECRET)
+  process.stdout.write(
+    `  Operator token: ${new URL(`../${config.DATA_DIR}/operator-token`, import.meta.url).pathname.replace(/\/\.\//, "/")}\n\n`,
+  );
 
 let stopping = false;
 const stop = (signal: string) => {

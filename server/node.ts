@@ -86,7 +86,13 @@ export class SwitchyardNode {
     this.delivery.observe(this.recorder);
     this.runs.setLookup(async (runId) => {
       const s = this.recorder.get(runId) ?? (await persistence.findSession(runId));
-      return s ? { userId: s.userId, status: s.status === "passed" ? "completed" : s.status === "failed" ? "failed" : s.status, eventsEmitted: s.events.length } : null;
+      return s
+        ? {
+            userId: s.userId,
+            status: s.status === "passed" ? "completed" : s.status === "failed" ? "failed" : s.status,
+            eventsEmitted: s.events.length,
+          }
+        : null;
     });
     for (const family of HANDLER_FAMILIES) this.handlers.registerFamily(family);
     this.handlers.assertComplete();
@@ -189,7 +195,10 @@ export class SwitchyardNode {
   /** Session counts by status, cached for a second (scrapes and the dashboard poll it). */
   sessionCounts(): Promise<Record<string, number>> {
     if (!this.#sessionCounts || Date.now() - this.#sessionCounts.at > 1000) {
-      this.#sessionCounts = { at: Date.now(), value: this.persistence.countSessions().catch(() => ({ running: 0, passed: 0, failed: 0, cancelled: 0 })) };
+      this.#sessionCounts = {
+        at: Date.now(),
+        value: this.persistence.countSessions().catch(() => ({ running: 0, passed: 0, failed: 0, cancelled: 0 })),
+      };
     }
     return this.#sessionCounts.value;
   }
@@ -203,7 +212,12 @@ export class SwitchyardNode {
       events_delivered: this.stats.eventsDelivered,
       errors: this.stats.errors,
       isolation_violations: this.stats.isolationViolations,
-      sessions: { passed: sessions.passed ?? 0, failed: sessions.failed ?? 0, running: sessions.running ?? 0, cancelled: sessions.cancelled ?? 0 },
+      sessions: {
+        passed: sessions.passed ?? 0,
+        failed: sessions.failed ?? 0,
+        running: sessions.running ?? 0,
+        cancelled: sessions.cancelled ?? 0,
+      },
       trace_drops: this.traceDrops(),
       traces_persisted: this.persistence.tracesWritten,
       node_id: this.config.NODE_ID,
@@ -218,14 +232,25 @@ export class SwitchyardNode {
         aliases: e.aliases,
         handler: e.definition.handler,
         source: e.source,
-        stats: { count: s?.count ?? 0, errors: s?.errors ?? 0, p50_ms: s?.latency.quantile(0.5) ?? 0, p99_ms: s?.latency.quantile(0.99) ?? 0 },
+        stats: {
+          count: s?.count ?? 0,
+          errors: s?.errors ?? 0,
+          p50_ms: s?.latency.quantile(0.5) ?? 0,
+          p99_ms: s?.latency.quantile(0.99) ?? 0,
+        },
       };
     });
   }
 
   async connectionList() {
     return [...this.connections.all()]
-      .map((c) => ({ connection_id: c.id, user_id: c.userId, node_id: c.nodeId, connected_at: new Date(c.connectedAt).toISOString(), last_activity: new Date(c.lastActivity).toISOString() }))
+      .map((c) => ({
+        connection_id: c.id,
+        user_id: c.userId,
+        node_id: c.nodeId,
+        connected_at: new Date(c.connectedAt).toISOString(),
+        last_activity: new Date(c.lastActivity).toISOString(),
+      }))
       .sort((a, b) => b.connected_at.localeCompare(a.connected_at));
   }
 
@@ -269,7 +294,13 @@ export class SwitchyardNode {
     for (const row of stale) {
       const s = await this.persistence.findSession(row.id);
       if (!s) continue;
-      this.persistence.saveSession({ ...s, status: "failed", reasons: [...new Set([...s.reasons, "interrupted"])], endedAt: s.endedAt ?? Date.now(), updatedAt: Date.now() });
+      this.persistence.saveSession({
+        ...s,
+        status: "failed",
+        reasons: [...new Set([...s.reasons, "interrupted"])],
+        endedAt: s.endedAt ?? Date.now(),
+        updatedAt: Date.now(),
+      });
     }
     if (stale.length) this.logger.warn({ sessions: stale.length }, "sessions left running by an earlier process marked interrupted");
   }

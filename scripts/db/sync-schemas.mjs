@@ -10,7 +10,10 @@ const root = new URL("../../", import.meta.url).pathname;
 const source = readFileSync(join(root, "prisma/schema.prisma"), "utf8");
 
 const postgres = source
-  .replace(/^\/\/ The source schema[\s\S]*?\n(?=generator)/m, "// GENERATED from prisma/schema.prisma by scripts/db/sync-schemas.mjs. Do not edit.\n")
+  .replace(
+    /^\/\/ The source schema[\s\S]*?\n(?=generator)/m,
+    "// GENERATED from prisma/schema.prisma by scripts/db/sync-schemas.mjs. Do not edit.\n",
+  )
   .replace('provider   = "prisma-client-js"', 'provider   = "prisma-client-js"\n  output     = "../../generated/prisma-pg"')
   .replace('provider = "sqlite"', 'provider = "postgresql"')
   .replace('url      = "file:../data/switchyard.db"', 'url      = "postgresql://postgres@127.0.0.1:5432/switchyard"');
@@ -20,10 +23,17 @@ const name = process.argv[2];
 if (!name) process.exit(0);
 
 // A new migration is the difference between the schema the earlier migrations built and the schema now.
-for (const [dialect, schema] of [["sqlite", "prisma/schema.prisma"], ["postgres", "prisma/postgres/schema.prisma"]]) {
+for (const [dialect, schema] of [
+  ["sqlite", "prisma/schema.prisma"],
+  ["postgres", "prisma/postgres/schema.prisma"],
+]) {
   const dir = join(root, "prisma/migrations", dialect);
   mkdirSync(dir, { recursive: true });
-  const earlier = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".sql")).sort() : [];
+  const earlier = existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => f.endsWith(".sql"))
+        .sort()
+    : [];
   const args = ["prisma", "migrate", "diff", "--script", "--to-schema-datamodel", schema];
   if (earlier.length === 0) args.push("--from-empty");
   else {

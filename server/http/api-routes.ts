@@ -8,7 +8,10 @@ import type { ApiRequest, Route } from "./routes";
 import { sessionDetail, sessionSummary } from "../sessions/session-view";
 
 const Limit = z.coerce.number().int().min(1).max(1000).default(100);
-const Cursor = z.string().regex(/^\d{1,16}_[A-Za-z0-9_.:-]{1,200}$/, "before must be a cursor from X-Next-Cursor").optional();
+const Cursor = z
+  .string()
+  .regex(/^\d{1,16}_[A-Za-z0-9_.:-]{1,200}$/, "before must be a cursor from X-Next-Cursor")
+  .optional();
 const Id = z.string().min(1).max(128).optional();
 
 /** Validates query parameters; a bad filter is a 400 with the parameter's name. */
@@ -51,12 +54,16 @@ export function apiRoutes(node: SwitchyardNode): Route[] {
       public: true,
       handle: async (r) => {
         const body = z.object({ token: z.string().min(1).max(4096) }).safeParse(await readJson(r.req));
-        if (!body.success) throw new HttpError(400, "INVALID_MESSAGE", "Send {\"token\": \"<operator token>\"}.");
+        if (!body.success) throw new HttpError(400, "INVALID_MESSAGE", 'Send {"token": "<operator token>"}.');
         const identity = await node.tokens.verify(body.data.token);
-        if (!identity) throw new HttpError(401, "UNAUTHORIZED", "That token is not valid (malformed, expired or signed with another secret).");
+        if (!identity)
+          throw new HttpError(401, "UNAUTHORIZED", "That token is not valid (malformed, expired or signed with another secret).");
         if (identity.role !== "operator") throw new HttpError(403, "FORBIDDEN", "That token is valid but has no operator role.");
         const secure = r.req.headers["x-forwarded-proto"] === "https";
-        return { body: { user_id: identity.userId, role: identity.role }, headers: { "Set-Cookie": sessionCookie(body.data.token, 24 * 3600, secure) } };
+        return {
+          body: { user_id: identity.userId, role: identity.role },
+          headers: { "Set-Cookie": sessionCookie(body.data.token, 24 * 3600, secure) },
+        };
       },
     },
     {
@@ -80,7 +87,9 @@ export function apiRoutes(node: SwitchyardNode): Route[] {
       path: "/api/connections",
       handle: async (r) => {
         const q = query(r, { limit: Limit, before: Cursor, user_id: Id, node_id: Id });
-        const list = (await node.connectionList()).filter((c) => (!q.user_id || c.user_id === q.user_id) && (!q.node_id || c.node_id === q.node_id));
+        const list = (await node.connectionList()).filter(
+          (c) => (!q.user_id || c.user_id === q.user_id) && (!q.node_id || c.node_id === q.node_id),
+        );
         return memoryPage(list, q.limit, q.before);
       },
     },

@@ -11,9 +11,14 @@ export interface ContentIssue {
  * repetitive, placeholder text, control characters, unsafe markup, shouting, malformed JSON or fences).
  * Valid when the score reaches 0.5 (0.8 in strict mode) and no finding is an error.
  */
-export function scoreContent(content: string, contentType = "text", strict = false): { valid: boolean; score: number; issues: Omit<ContentIssue, "penalty">[] } {
+export function scoreContent(
+  content: string,
+  contentType = "text",
+  strict = false,
+): { valid: boolean; score: number; issues: Omit<ContentIssue, "penalty">[] } {
   const issues: ContentIssue[] = [];
-  const add = (code: string, message: string, severity: ContentIssue["severity"], penalty: number) => issues.push({ code, message, severity, penalty });
+  const add = (code: string, message: string, severity: ContentIssue["severity"], penalty: number) =>
+    issues.push({ code, message, severity, penalty });
   const text = content.trim();
   const words = text.toLowerCase().match(/[\p{L}\p{N}']+/gu) ?? [];
   const letters = text.match(/\p{L}/gu) ?? [];
@@ -24,7 +29,9 @@ export function scoreContent(content: string, contentType = "text", strict = fal
   if (words.length >= 20 && new Set(words).size / words.length < 0.3) add("repetitive", "Most words repeat.", "warning", 0.3);
   if (/lorem ipsum|\bTODO\b|\bTBD\b|\[insert[^\]]*\]/i.test(text)) add("placeholder_text", "Placeholder text remains.", "warning", 0.2);
   // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFD]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(content)) {
+  if (
+    /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFD]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(content)
+  ) {
     add("invalid_characters", "Control characters or broken Unicode.", "warning", 0.2);
   }
   if (/<\s*script\b|javascript:|on\w+\s*=\s*["']/i.test(text)) add("unsafe_markup", "Script or event-handler markup.", "error", 0.4);

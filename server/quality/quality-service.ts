@@ -103,7 +103,9 @@ export class QualityService implements RunObserver {
   /** Runs that ended within the period, for one user (null: everyone) and optionally one agent. */
   runs(userId: string | null, periodHours: number, agentName?: string): RunSummary[] {
     const since = Date.now() - periodHours * 3_600_000;
-    return this.#runs.filter((r) => r.endedAt >= since && (userId === null || r.userId === userId) && (!agentName || r.agentName === agentName));
+    return this.#runs.filter(
+      (r) => r.endedAt >= since && (userId === null || r.userId === userId) && (!agentName || r.agentName === agentName),
+    );
   }
 
   metrics(userId: string | null, periodHours = 24, agentName?: string): QualityMetrics {

@@ -28,12 +28,14 @@ interface Inbound {
 
 /** How a handler's replies leave: straight to the connection, or into the JSON-RPC bridge. */
 export interface ReplyChannel {
-  reply(type: ServerType, payload: Record<string, unknown>): void;
-  toUser(type: ServerType, payload: Record<string, unknown>, ids?: { thread_id?: string; run_id?: string }): void;
+  reply: (type: ServerType, payload: Record<string, unknown>) => void;
+  toUser: (type: ServerType, payload: Record<string, unknown>, ids?: { thread_id?: string; run_id?: string }) => void;
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v) && !Buffer.isBuffer(v) && !ArrayBuffer.isView(v) && !(v instanceof ArrayBuffer);
+  return (
+    typeof v === "object" && v !== null && !Array.isArray(v) && !Buffer.isBuffer(v) && !ArrayBuffer.isView(v) && !(v instanceof ArrayBuffer)
+  );
 }
 
 /**
@@ -117,7 +119,11 @@ export class Router {
     if (ack.ok) return;
     this.#services.delivery.toConnection(
       conn.id,
-      buildEvent("error_message", { error_code: ack.error.code, error_message: ack.error.message }, { user_id: conn.userId, trace_id: ack.trace_id }),
+      buildEvent(
+        "error_message",
+        { error_code: ack.error.code, error_message: ack.error.message },
+        { user_id: conn.userId, trace_id: ack.trace_id },
+      ),
     );
   }
 
@@ -152,7 +158,7 @@ export class Router {
     ctx.messageId = (raw.message_id as string | undefined) ?? randomUUID();
     ctx.envelope = {
       type: raw.type,
-      payload: (raw.payload as Record<string, unknown> | null | undefined) ?? undefined,
+      payload: raw.payload ?? undefined,
       message_id: raw.message_id as string | undefined,
       thread_id: raw.thread_id as string | undefined,
     };
@@ -227,7 +233,10 @@ export class Router {
     const parsed = CLIENT_PAYLOADS[entry.type].safeParse(rawPayload);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      throw new RouterError("INVALID_MESSAGE", `Invalid payload for "${entry.type}": ${issue ? `${issue.path.join(".") || "payload"} ${issue.message}` : "invalid"}.`);
+      throw new RouterError(
+        "INVALID_MESSAGE",
+        `Invalid payload for "${entry.type}": ${issue ? `${issue.path.join(".") || "payload"} ${issue.message}` : "invalid"}.`,
+      );
     }
     await this.#checkOwnership(conn.userId, base.envelope.thread_id, rawPayload);
 
@@ -247,7 +256,7 @@ export class Router {
       services: this.#services,
     };
     try {
-      const result = (await def.handle(ctx, parsed.data as never)) ?? undefined;
+      const result = (await def.handle(ctx, parsed.data)) ?? undefined;
       const ms = performance.now() - started;
       stats.handlerRan(def.handler, ms, false);
       tracer.record("handler_finished", { ...ids, duration_ms: ms, run_id: result?.run_id, thread_id: result?.thread_id });

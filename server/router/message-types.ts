@@ -39,7 +39,11 @@ export const CLIENT_PAYLOADS = {
   error_message: z.object({ error_code: z.string().min(1).max(64), error_message: z.string().max(4096) }),
   get_quality_metrics: z.object({
     agent_name: z.string().min(1).max(64).optional(),
-    period_hours: z.number().positive().max(24 * 365).optional(),
+    period_hours: z
+      .number()
+      .positive()
+      .max(24 * 365)
+      .optional(),
   }),
   subscribe_quality_alerts: z.object({ action: z.enum(["subscribe", "unsubscribe"]) }),
   validate_content: z.object({
@@ -49,7 +53,11 @@ export const CLIENT_PAYLOADS = {
   }),
   generate_quality_report: z.object({
     report_type: z.enum(["summary", "detailed"]),
-    period_hours: z.number().positive().max(24 * 365).optional(),
+    period_hours: z
+      .number()
+      .positive()
+      .max(24 * 365)
+      .optional(),
   }),
   broadcast: z.object({ content: Content, priority: z.number().min(0).max(100).optional() }),
 } as const satisfies Record<string, z.ZodType>;

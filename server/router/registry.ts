@@ -12,10 +12,7 @@ export interface RegisteredHandler {
 const SERVER_ONLY: ReadonlySet<string> = new Set(SERVER_ONLY_TYPES);
 
 /** The outcome of looking a type name up. */
-export type Resolution =
-  | { kind: "handled"; entry: RegisteredHandler }
-  | { kind: "server_only" }
-  | { kind: "unknown" };
+export type Resolution = { kind: "handled"; entry: RegisteredHandler } | { kind: "server_only" } | { kind: "unknown" };
 
 /**
  * The one handler registry: each canonical type and each alias resolves to exactly one handler.

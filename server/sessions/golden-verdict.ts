@@ -1,7 +1,15 @@
 import { GOLDEN_PATH } from "../router/message-types";
 import type { SessionEventRecord } from "../store/records";
 
-export const VERDICT_REASONS = ["missing_event", "out_of_order", "gap", "agent_error", "undelivered", "isolation_violation", "interrupted"] as const;
+export const VERDICT_REASONS = [
+  "missing_event",
+  "out_of_order",
+  "gap",
+  "agent_error",
+  "undelivered",
+  "isolation_violation",
+  "interrupted",
+] as const;
 export type VerdictReason = (typeof VERDICT_REASONS)[number];
 
 export interface VerdictInput {
@@ -65,9 +73,11 @@ export function judgeGoldenPath(input: VerdictInput): Verdict {
     if (rank === undefined) continue;
     const thinkingBetweenTools = e.type === "agent_thinking" && highest >= RANK.tool_completed! && highest < RANK.agent_completed!;
     const nextTool = e.type === "tool_executing" && highest === RANK.tool_completed;
-    if (rank < highest && !thinkingBetweenTools && !nextTool) flag("out_of_order", `${e.type} (seq ${e.seq ?? "?"}) arrived after a later stage`);
+    if (rank < highest && !thinkingBetweenTools && !nextTool)
+      flag("out_of_order", `${e.type} (seq ${e.seq ?? "?"}) arrived after a later stage`);
     if (e.type === "tool_executing") openTools++;
-    if (e.type === "tool_completed" && openTools-- <= 0) flag("out_of_order", `tool_completed (seq ${e.seq ?? "?"}) without tool_executing`);
+    if (e.type === "tool_completed" && openTools-- <= 0)
+      flag("out_of_order", `tool_completed (seq ${e.seq ?? "?"}) without tool_executing`);
     highest = Math.max(highest, rank);
   }
 
@@ -77,10 +87,14 @@ export function judgeGoldenPath(input: VerdictInput): Verdict {
     if (e.emitted_at_ms - previous > input.gapMs) flag("gap", `${Math.round(e.emitted_at_ms - previous)} ms before ${e.type}`);
     previous = e.emitted_at_ms;
   }
-  if (!input.ended && input.endMs - previous > input.gapMs) flag("gap", `nothing for ${Math.round(input.endMs - previous)} ms after the last event`);
+  if (!input.ended && input.endMs - previous > input.gapMs)
+    flag("gap", `nothing for ${Math.round(input.endMs - previous)} ms after the last event`);
 
   for (const e of events) {
-    const missed = e.deliveries.length === 0 ? ["no open connection"] : e.deliveries.filter((d) => !d.delivered && !d.recovered).map((d) => d.connection_id);
+    const missed =
+      e.deliveries.length === 0
+        ? ["no open connection"]
+        : e.deliveries.filter((d) => !d.delivered && !d.recovered).map((d) => d.connection_id);
     if (missed.length) flag("undelivered", `${e.type} (seq ${e.seq ?? "?"}) not delivered: ${missed.join(", ")}`);
   }
   if (input.isolationViolations > 0) flag("isolation_violation", `${input.isolationViolations} isolation violation(s)`);

@@ -24,7 +24,17 @@ export function sessionSummary(s: SessionRecord) {
 
 /** A session with everything recorded (GET /api/sessions/:id). */
 export function sessionDetail(s: SessionRecord, gapMs = 15000) {
-  const details = s.status === "failed" ? judgeGoldenPath({ events: s.events, endMs: (s.endedAt ?? Date.now()) - s.startedAt, ended: s.endedAt !== null, gapMs, isolationViolations: 0, interrupted: s.reasons.includes("interrupted") }).details : [];
+  const details =
+    s.status === "failed"
+      ? judgeGoldenPath({
+          events: s.events,
+          endMs: (s.endedAt ?? Date.now()) - s.startedAt,
+          ended: s.endedAt !== null,
+          gapMs,
+          isolationViolations: 0,
+          interrupted: s.reasons.includes("interrupted"),
+        }).details
+      : [];
   return {
     ...sessionSummary(s),
     verdict: { passed: s.status === "passed", reasons: s.reasons, details },

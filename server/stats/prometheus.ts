@@ -19,8 +19,18 @@ export class PrometheusMetrics {
 
   constructor(source: MetricsSource) {
     const r = this.registry;
-    this.#messages = new Counter({ name: "switchyard_messages_total", help: "Client messages by canonical type and outcome", labelNames: ["type", "outcome"], registers: [r] });
-    this.#events = new Counter({ name: "switchyard_events_delivered_total", help: "Events written to sockets, by type", labelNames: ["type"], registers: [r] });
+    this.#messages = new Counter({
+      name: "switchyard_messages_total",
+      help: "Client messages by canonical type and outcome",
+      labelNames: ["type", "outcome"],
+      registers: [r],
+    });
+    this.#events = new Counter({
+      name: "switchyard_events_delivered_total",
+      help: "Events written to sockets, by type",
+      labelNames: ["type"],
+      registers: [r],
+    });
     this.#latency = new Histogram({
       name: "switchyard_handler_duration_seconds",
       help: "Handler latency",
@@ -28,10 +38,38 @@ export class PrometheusMetrics {
       buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.1, 0.5, 1],
       registers: [r],
     });
-    new Gauge({ name: "switchyard_connections", help: "Open connections on this node", registers: [r], collect() { this.set(source.connections()); } });
-    new Gauge({ name: "switchyard_users", help: "Users with an open connection on this node", registers: [r], collect() { this.set(source.users()); } });
-    new Gauge({ name: "switchyard_isolation_violations_total", help: "Events refused by the delivery isolation check", registers: [r], collect() { this.set(source.isolationViolations()); } });
-    new Gauge({ name: "switchyard_trace_drops_total", help: "Trace events dropped (buffer or database queue full)", registers: [r], collect() { this.set(source.traceDrops()); } });
+    new Gauge({
+      name: "switchyard_connections",
+      help: "Open connections on this node",
+      registers: [r],
+      collect() {
+        this.set(source.connections());
+      },
+    });
+    new Gauge({
+      name: "switchyard_users",
+      help: "Users with an open connection on this node",
+      registers: [r],
+      collect() {
+        this.set(source.users());
+      },
+    });
+    new Gauge({
+      name: "switchyard_isolation_violations_total",
+      help: "Events refused by the delivery isolation check",
+      registers: [r],
+      collect() {
+        this.set(source.isolationViolations());
+      },
+    });
+    new Gauge({
+      name: "switchyard_trace_drops_total",
+      help: "Trace events dropped (buffer or database queue full)",
+      registers: [r],
+      collect() {
+        this.set(source.traceDrops());
+      },
+    });
     new Gauge({
       name: "switchyard_sessions",
       help: "Golden-path sessions by verdict status",

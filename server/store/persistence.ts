@@ -124,7 +124,10 @@ export class Persistence implements ThreadPersistence, TraceSink {
     try {
       const ops: Prisma.PrismaPromise<unknown>[] = [];
       if (threads.length) ops.push(this.db.thread.createMany({ data: threads.map((t) => ({ ...t, createdAt: new Date(t.createdAt) })) }));
-      if (messages.length) ops.push(this.db.message.createMany({ data: messages.map((m) => ({ ...m, runId: m.runId ?? null, createdAt: new Date(m.createdAt) })) }));
+      if (messages.length)
+        ops.push(
+          this.db.message.createMany({ data: messages.map((m) => ({ ...m, runId: m.runId ?? null, createdAt: new Date(m.createdAt) })) }),
+        );
       if (sessions.length) {
         // A session row is rewritten whole: delete + insert is two statements for the whole batch.
         ops.push(this.db.session.deleteMany({ where: { id: { in: sessions.map((s) => s.id) } } }));
@@ -238,7 +241,16 @@ export class Persistence implements ThreadPersistence, TraceSink {
 
   async saveReplay(r: ReplayRecord): Promise<void> {
     await this.db.replay.create({
-      data: { id: r.id, sessionId: r.sessionId, faults: r.faults, passed: r.passed, reasons: JSON.stringify(r.reasons), diff: JSON.stringify(r.diff), events: JSON.stringify(r.events), createdAt: new Date(r.createdAt) },
+      data: {
+        id: r.id,
+        sessionId: r.sessionId,
+        faults: r.faults,
+        passed: r.passed,
+        reasons: JSON.stringify(r.reasons),
+        diff: JSON.stringify(r.diff),
+        events: JSON.stringify(r.events),
+        createdAt: new Date(r.createdAt),
+      },
     });
   }
 
@@ -262,7 +274,12 @@ export class Persistence implements ThreadPersistence, TraceSink {
     let traces = 0;
     if (traceDays > 0) traces += (await this.db.trace.deleteMany({ where: { ts: { lt: BigInt(now - traceDays * 86_400_000) } } })).count;
     if (traceRows > 0) {
-      const boundary = await this.db.trace.findMany({ orderBy: [{ ts: "desc" }, { seq: "desc" }], skip: traceRows, take: 1, select: { ts: true } });
+      const boundary = await this.db.trace.findMany({
+        orderBy: [{ ts: "desc" }, { seq: "desc" }],
+        skip: traceRows,
+        take: 1,
+        select: { ts: true },
+      });
       if (boundary[0]) traces += (await this.db.trace.deleteMany({ where: { ts: { lte: boundary[0].ts } } })).count;
     }
     let sessions = 0;

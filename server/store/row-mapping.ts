@@ -9,7 +9,7 @@ type ThreadRow = Prisma.ThreadGetPayload<object>;
 
 /** Rows <-> records. Sessions keep their inbound messages and events as JSON on one row. */
 export const rows = {
-  sessionToRow(s: SessionRecord): Prisma.SessionCreateManyInput {
+  sessionToRow: (s: SessionRecord): Prisma.SessionCreateManyInput => {
     return {
       id: s.id,
       userId: s.userId,
@@ -27,7 +27,7 @@ export const rows = {
       updatedAt: new Date(s.updatedAt),
     };
   },
-  sessionFromRow(r: SessionRow): SessionRecord {
+  sessionFromRow: (r: SessionRow): SessionRecord => {
     return {
       id: r.id,
       userId: r.userId,
@@ -45,7 +45,7 @@ export const rows = {
       updatedAt: r.updatedAt.getTime(),
     };
   },
-  traceToRow(t: TraceEvent, seq: number): Prisma.TraceCreateManyInput {
+  traceToRow: (t: TraceEvent, seq: number): Prisma.TraceCreateManyInput => {
     return {
       id: t.id,
       seq: BigInt(seq),
@@ -64,7 +64,7 @@ export const rows = {
       errorMessage: t.error?.message ?? null,
     };
   },
-  traceFromRow(r: TraceRow): TraceEvent {
+  traceFromRow: (r: TraceRow): TraceEvent => {
     const t: TraceEvent = { id: r.id, trace_id: r.traceId, ts: Number(r.ts), node_id: r.nodeId, kind: r.kind as TraceKind };
     if (r.userId !== null) t.user_id = r.userId;
     if (r.connectionId !== null) t.connection_id = r.connectionId;
@@ -76,11 +76,18 @@ export const rows = {
     if (r.errorCode !== null) t.error = { code: r.errorCode, message: r.errorMessage ?? "" };
     return t;
   },
-  threadFromRow(r: ThreadRow): ThreadRecord {
+  threadFromRow: (r: ThreadRow): ThreadRecord => {
     return { id: r.id, userId: r.userId, title: r.title, createdAt: r.createdAt.getTime() };
   },
-  messageFromRow(r: MessageRow): MessageRecord {
-    const m: MessageRecord = { id: r.id, threadId: r.threadId, userId: r.userId, role: r.role as MessageRecord["role"], content: r.content, createdAt: r.createdAt.getTime() };
+  messageFromRow: (r: MessageRow): MessageRecord => {
+    const m: MessageRecord = {
+      id: r.id,
+      threadId: r.threadId,
+      userId: r.userId,
+      role: r.role as MessageRecord["role"],
+      content: r.content,
+      createdAt: r.createdAt.getTime(),
+    };
     if (r.runId !== null) m.runId = r.runId;
     return m;
   },

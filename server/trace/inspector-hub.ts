@@ -92,8 +92,9 @@ export class InspectorHub implements TraceSink {
     socket.on("subscribe", (raw: unknown, ack?: unknown) => {
       const parsed = TraceFilterSchema.safeParse(raw ?? {});
       const reply = typeof ack === "function" ? (ack as (r: unknown) => void) : () => undefined;
-      if (!parsed.success) return reply({ ok: false, error: { code: "INVALID_MESSAGE", message: parsed.error.issues[0]?.message ?? "invalid filter" } });
-      sub.filter = Object.fromEntries(Object.entries(parsed.data).filter(([, v]) => v !== undefined && v !== "")) as TraceFilter;
+      if (!parsed.success)
+        return reply({ ok: false, error: { code: "INVALID_MESSAGE", message: parsed.error.issues[0]?.message ?? "invalid filter" } });
+      sub.filter = Object.fromEntries(Object.entries(parsed.data).filter(([, v]) => v !== undefined && v !== ""));
       sub.pending = sub.pending.filter((e) => matchesFilter(e, sub.filter));
       reply({ ok: true, filter: sub.filter });
     });

@@ -1,5 +1,3 @@
-import type { ErrorCode } from "../router/error-codes";
-
 /** Trace kinds of the contract, one per routing step. */
 export const TRACE_KINDS = [
   "received",
@@ -33,7 +31,8 @@ export interface TraceEvent {
   run_id?: string;
   thread_id?: string;
   duration_ms?: number;
-  error?: { code: ErrorCode | string; message: string };
+  /** A contract error code (ErrorCode), or another code such as SLOW_CONSUMER or a verdict reason. */
+  error?: { code: string; message: string };
 }
 
 /** What a routing step passes to the tracer; the tracer adds id, ts and node_id. */

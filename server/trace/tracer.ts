@@ -36,7 +36,13 @@ export class Tracer {
 
   /** Appends one routing step; never throws, never waits. */
   record(kind: TraceKind, fields: TraceFields): TraceEvent {
-    const event: TraceEvent = { id: `${this.#prefix}.${(++this.#counter).toString(36)}`, ts: Date.now(), node_id: this.nodeId, kind, ...fields };
+    const event: TraceEvent = {
+      id: `${this.#prefix}.${(++this.#counter).toString(36)}`,
+      ts: Date.now(),
+      node_id: this.nodeId,
+      kind,
+      ...fields,
+    };
     if (this.#buffer.length < this.#capacity) this.#buffer.push(event);
     else this.#dropped++;
     for (const listener of this.#listeners) listener(event);

@@ -71,7 +71,11 @@ export function attachChat(nsp: Namespace, deps: ChatDeps): void {
     deps.onOpen?.(conn);
     deps.delivery.toConnection(
       conn.id,
-      buildEvent("connection_established", { connection_id: conn.id, user_id: conn.userId, node_id: conn.nodeId }, { user_id: conn.userId, trace_id: traceId }),
+      buildEvent(
+        "connection_established",
+        { connection_id: conn.id, user_id: conn.userId, node_id: conn.nodeId },
+        { user_id: conn.userId, trace_id: traceId },
+      ),
     );
 
     socket.on("message", (...args: unknown[]) => {
@@ -87,7 +91,12 @@ export function attachChat(nsp: Namespace, deps: ChatDeps): void {
     socket.on("disconnect", (reason) => {
       connections.remove(conn.id);
       const why = (socket.data as { closeReason?: string }).closeReason ?? reason;
-      tracer.record("connection_closed", { trace_id: tracer.newTraceId(), user_id: conn.userId, connection_id: conn.id, error: why === "SLOW_CONSUMER" ? { code: "SLOW_CONSUMER", message: "outgoing buffer over its bound" } : undefined });
+      tracer.record("connection_closed", {
+        trace_id: tracer.newTraceId(),
+        user_id: conn.userId,
+        connection_id: conn.id,
+        error: why === "SLOW_CONSUMER" ? { code: "SLOW_CONSUMER", message: "outgoing buffer over its bound" } : undefined,
+      });
       deps.onClose?.(conn, why);
     });
   });

@@ -67,7 +67,12 @@ export async function startTestNode(overrides: Record<string, string> = {}, opti
     dataDir,
     token,
     async connect(sub, opts = {}) {
-      const socket = io(url, { auth: { token: await token(sub, opts.role ?? "user"), acks: opts.acks ?? false }, transports: ["websocket"], reconnection: false, forceNew: true });
+      const socket = io(url, {
+        auth: { token: await token(sub, opts.role ?? "user"), acks: opts.acks ?? false },
+        transports: ["websocket"],
+        reconnection: false,
+        forceNew: true,
+      });
       const client = await wrapClient(socket, sub);
       clients.push(client);
       return client;
@@ -122,10 +127,12 @@ function wrapClient(socket: Socket, userId: string): Promise<TestClient> {
   };
   return new Promise((resolve, reject) => {
     socket.once("connect_error", (err) => reject(err));
-    void client.waitFor((e) => e.type === "connection_established").then((e) => {
-      client.connectionId = String(e.payload.connection_id);
-      resolve(client);
-    }, reject);
+    void client
+      .waitFor((e) => e.type === "connection_established")
+      .then((e) => {
+        client.connectionId = String(e.payload.connection_id);
+        resolve(client);
+      }, reject);
   });
 }
 
@@ -151,7 +158,7 @@ export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 10_
   while (Date.now() < deadline) {
     try {
       const v = await check();
-      if (v) return v as NonNullable<T>;
+      if (v) return v;
     } catch (err) {
       last = err;
     }

@@ -1,6 +1,32 @@
 import { KNOWLEDGE_BASE, type KnowledgeDoc } from "./knowledge-base";
 
-const STOP_WORDS = new Set(["the", "a", "an", "is", "are", "of", "to", "and", "or", "in", "on", "for", "what", "how", "does", "do", "i", "you", "it", "with", "be", "can", "me", "my", "about"]);
+const STOP_WORDS = new Set([
+  "the",
+  "a",
+  "an",
+  "is",
+  "are",
+  "of",
+  "to",
+  "and",
+  "or",
+  "in",
+  "on",
+  "for",
+  "what",
+  "how",
+  "does",
+  "do",
+  "i",
+  "you",
+  "it",
+  "with",
+  "be",
+  "can",
+  "me",
+  "my",
+  "about",
+]);
 
 function words(text: string): string[] {
   return (text.toLowerCase().match(/[a-z0-9_]+/g) ?? []).filter((w) => w.length > 1 && !STOP_WORDS.has(w));

@@ -61,7 +61,11 @@ export const agentHandlers: HandlerFamily = {
       handle: async (ctx, payload) => {
         const run = await ctx.services.runs.describe(payload.run_id);
         if (!run) throw new RouterError("NOT_FOUND", `No run ${payload.run_id}.`);
-        ctx.toUser("agent_status_update", { run_id: payload.run_id, status: run.status, events_emitted: run.eventsEmitted }, { run_id: payload.run_id });
+        ctx.toUser(
+          "agent_status_update",
+          { run_id: payload.run_id, status: run.status, events_emitted: run.eventsEmitted },
+          { run_id: payload.run_id },
+        );
         return { run_id: payload.run_id };
       },
     }),

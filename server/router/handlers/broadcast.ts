@@ -9,7 +9,12 @@ export const broadcastHandlers: HandlerFamily = {
       handler: "BroadcastHandler.broadcast",
       operatorOnly: true,
       handle: (ctx, payload) => {
-        ctx.services.broadcasts.enqueue({ content: payload.content, priority: payload.priority ?? 0, from: ctx.conn.userId, traceId: ctx.traceId });
+        ctx.services.broadcasts.enqueue({
+          content: payload.content,
+          priority: payload.priority ?? 0,
+          from: ctx.conn.userId,
+          traceId: ctx.traceId,
+        });
       },
     }),
   ],

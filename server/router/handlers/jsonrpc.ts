@@ -42,7 +42,12 @@ export const jsonRpcHandlers: HandlerFamily = {
         const entry = resolution.entry;
         try {
           const result = await ctx.services.router.invoke(
-            { conn: ctx.conn, traceId: ctx.traceId, messageId: ctx.messageId, envelope: { ...ctx.envelope, type: entry.type, payload: params as Record<string, unknown> } },
+            {
+              conn: ctx.conn,
+              traceId: ctx.traceId,
+              messageId: ctx.messageId,
+              envelope: { ...ctx.envelope, type: entry.type, payload: params as Record<string, unknown> },
+            },
             entry,
             params as Record<string, unknown>,
             channel,

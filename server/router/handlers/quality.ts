@@ -21,7 +21,10 @@ export const qualityHandlers: HandlerFamily = {
         const { quality } = ctx.services;
         if (p.action === "subscribe") quality.subscribe(ctx.conn.userId);
         else quality.unsubscribe(ctx.conn.userId);
-        ctx.reply(p.action === "subscribe" ? "quality_alerts_subscribed" : "quality_alerts_unsubscribed", { user_id: ctx.conn.userId, status: p.action === "subscribe" ? "subscribed" : "unsubscribed" });
+        ctx.reply(p.action === "subscribe" ? "quality_alerts_subscribed" : "quality_alerts_unsubscribed", {
+          user_id: ctx.conn.userId,
+          status: p.action === "subscribe" ? "subscribed" : "unsubscribed",
+        });
       },
     }),
     defineHandler({
