@@ -1,0 +1,235 @@
+"use client";
+
+import { useQuery } from "@tanstack/react-query";
+import Link from "next/link";
+import { useMemo } from "react";
+import { PageHead } from "@/components/ui/page-head";
+import { ErrorState, Loading } from "@/components/ui/states";
+import { ApiError, api, reasonParts, type SessionDetail } from "@/lib/api";
+import { fmtDateTime, fmtSpan, toMs } from "@/lib/format";
+import { queryKeys } from "@/lib/query-keys";
+import { analyseSession, type SessionAnalysis } from "@/lib/session-analysis";
+import { eventColor } from "./event-colors";
+import { ReplayPanel } from "./replay-panel";
+import { SessionEvents, SessionInboundTable } from "./session-events";
+import { SessionTimeline } from "./session-timeline";
+import { StatusBadge } from "./status-badge";
+
+export function SessionDetailView({ id }: { id: string }) {
+  const q = useQuery({
+    queryKey: queryKeys.session(id),
+    queryFn: () => api.session(id),
+    // A running session keeps changing; a judged one is final.
+    refetchInterval: (query) => (query.state.data?.status === "running" ? 1_000 : false),
+  });
+  const a = useMemo(() => (q.data ? analyseSession(q.data) : null), [q.data]);
+
+  if (q.isPending) return <Loading label="Loading session…" />;
+  if (q.isError) {
+    const notFound = q.error instanceof ApiError && q.error.status === 404;
+    return (
+      <div className="stack">
+        <PageHead title="Session" sub={<span className="mono">{id}</span>} />
+        <div className="panel">
+          {notFound ? (
+            <div className="state" data-testid="error-state">
+              <div className="state-title">No session {id}</div>
+              <div>
+                It may have been removed by retention. <Link href="/sessions">Back to sessions</Link>
+              </div>
+            </div>
+          ) : (
+            <ErrorState error={q.error} retry={() => void q.refetch()} />
+          )}
+        </div>
+      </div>
+    );
+  }
+  const s = q.data;
+  if (!a) return null;
+  return (
+    <div className="stack" data-testid="session-detail" data-status={s.status}>
+      <PageHead
+        title={
+          <span className="filters">
+            <Link href="/sessions" className="muted" style={{ fontWeight: 500 }}>
+              Sessions
+            </Link>
+            <span className="faint">/</span>
+            <span className="mono" style={{ fontSize: 14 }} data-testid="session-id">
+              {s.id}
+            </span>
+          </span>
+        }
+        sub={<SessionMeta s={s} />}
+        actions={
+          <a className="btn small" href={api.exportUrl(s.id)} download data-testid="session-export">
+            Export fixture
+          </a>
+        }
+      />
+      <VerdictBanner s={s} />
+      <GoldenChecklist a={a} />
+      <section className="panel">
+        <div className="panel-head">
+          <h2>Timeline</h2>
+          <span className="hint">
+            {a.events.length} events · {s.inbound.length} inbound · {a.connections.length} connection{a.connections.length === 1 ? "" : "s"}{" "}
+            · span {fmtSpan(a.span_ms)}
+          </span>
+        </div>
+        <SessionTimeline s={s} a={a} />
+      </section>
+      <section className="panel">
+        <div className="panel-head">
+          <h2>Events</h2>
+          <span className="hint">click a row for its payload</span>
+        </div>
+        <div className="table-wrap">
+          <SessionEvents a={a} />
+        </div>
+      </section>
+      <section className="panel">
+        <div className="panel-head">
+          <h2>Inbound messages</h2>
+        </div>
+        <div className="table-wrap">
+          <SessionInboundTable inbound={s.inbound} />
+        </div>
+      </section>
+      <ReplayPanel sessionId={s.id} running={s.status === "running"} />
+    </div>
+  );
+}
+
+function SessionMeta({ s }: { s: SessionDetail }) {
+  const started = toMs(s.started_at);
+  const ended = toMs(s.ended_at ?? null);
+  const faults = s.faults && typeof s.faults === "object" && Object.keys(s.faults).length > 0 ? JSON.stringify(s.faults) : null;
+  return (
+    <span className="filters" style={{ gap: 14 }}>
+      <span>
+        user <span className="mono">{s.user_id}</span>
+      </span>
+      <span>
+        thread <span className="mono">{s.thread_id ?? "–"}</span>
+      </span>
+      <span>
+        agent {s.agent_name ?? "–"}
+        {s.agent_version ? <span className="faint"> {s.agent_version}</span> : null}
+      </span>
+      <span>started {fmtDateTime(s.started_at)}</span>
+      <span>{started !== null && ended !== null ? `took ${fmtSpan(ended - started)}` : "still running"}</span>
+      {faults ? (
+        <span className="chip warn" data-testid="session-faults">
+          faults {faults}
+        </span>
+      ) : null}
+    </span>
+  );
+}
+
+function VerdictBanner({ s }: { s: SessionDetail }) {
+  const reasons = s.verdict?.reasons ?? [];
+  const details = s.verdict?.details ?? [];
+  const cls = s.status === "passed" ? "passed" : s.status === "failed" ? "failed" : "";
+  return (
+    <div className={`verdict-banner ${cls}`} data-testid="session-verdict">
+      <StatusBadge status={s.status} />
+      <div style={{ flex: 1, minWidth: 0 }}>
+        <div className="big">
+          {s.status === "passed"
+            ? "Golden path complete: all five kinds, in order, delivered to every open connection."
+            : s.status === "running"
+              ? "Running: the verdict is final when the run ends or goes silent."
+              : s.status === "cancelled"
+                ? "Cancelled by stop_agent."
+                : "Failed"}
+        </div>
+        {reasons.length > 0 ? (
+          <div className="reason-list" data-testid="session-reasons" style={{ marginTop: 6 }}>
+            {reasons.map((r, i) => {
+              const { code, detail } = reasonParts(r);
+              const lines = details.filter((d) => d.startsWith(code) || matchesReason(code, d));
+              return (
+                <div className="reason" key={i} data-testid="session-reason" data-code={code}>
+                  <span className="chip err">{code}</span>
+                  <span className="muted">{[detail, ...lines].filter(Boolean).join(" · ") || REASON_TEXT[code] || ""}</span>
+                </div>
+              );
+            })}
+          </div>
+        ) : null}
+      </div>
+    </div>
+  );
+}
+
+const REASON_TEXT: Record<string, string> = {
+  missing_event: "a golden-path event never arrived",
+  out_of_order: "events arrived out of order",
+  gap: "too long between two events",
+  agent_error: "the run ended with agent_error",
+  undelivered: "an event was not written to an open connection",
+  isolation_violation: "an event was addressed to another user",
+  interrupted: "the server stopped before the run ended",
+};
+
+/** The server's detail lines are prose; attach each to the reason it explains. */
+function matchesReason(code: string, line: string): boolean {
+  switch (code) {
+    case "missing_event":
+      return line.includes("never arrived");
+    case "out_of_order":
+      return line.includes("after") || line.includes("without");
+    case "gap":
+      return line.includes(" ms ");
+    case "undelivered":
+      return line.includes("not delivered");
+    case "isolation_violation":
+      return line.includes("isolation");
+    case "interrupted":
+      return line.includes("stopped");
+    default:
+      return false;
+  }
+}
+
+function GoldenChecklist({ a }: { a: SessionAnalysis }) {
+  const errored = a.events.find((e) => e.type === "agent_error");
+  return (
+    <div className="cards" data-testid="golden-checklist" style={{ gridTemplateColumns: "repeat(auto-fill, minmax(150px, 1fr))" }}>
+      {a.golden.map((g) => (
+        <div
+          key={g.type}
+          className={`card${g.first ? "" : " alert"}`}
+          data-testid="golden-step"
+          data-type={g.type}
+          data-present={!!g.first}
+        >
+          <div className="card-label">
+            <span className="mono">
+              <span className="dot" style={{ display: "inline-block", background: eventColor(g.type), borderRadius: 2, marginRight: 6 }} />
+              {g.type}
+            </span>
+            <span className={g.first ? "ok-text" : "err-text"}>{g.first ? "✓" : "✗"}</span>
+          </div>
+          <div className="card-sub">
+            {g.first ? `${g.count}× · first at +${fmtSpan(g.first.emitted_at_ms)}` : errored ? "not reached" : "missing"}
+          </div>
+        </div>
+      ))}
+      {errored ? (
+        <div className="card alert" data-testid="golden-step" data-type="agent_error" data-present>
+          <div className="card-label">
+            <span className="mono">agent_error</span>
+            <span className="err-text">!</span>
+          </div>
+          <div className="card-sub err-text ellipsis" title={JSON.stringify(errored.payload)}>
+            {String((errored.payload as Record<string, unknown> | null)?.error_code ?? "error")} at +{fmtSpan(errored.emitted_at_ms)}
+          </div>
+        </div>
+      ) : null}
+    </div>
+  );
+}

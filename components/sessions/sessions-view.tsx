@@ -1,0 +1,168 @@
+"use client";
+
+import { useQuery } from "@tanstack/react-query";
+import Link from "next/link";
+import { usePathname, useRouter, useSearchParams } from "next/navigation";
+import { useEffect, useRef, useState } from "react";
+import { PageHead } from "@/components/ui/page-head";
+import { Empty, EmptyTraffic, ErrorState, Loading } from "@/components/ui/states";
+import { api, SESSION_STATUSES, type SessionFilter, type SessionStatus } from "@/lib/api";
+import { fmtAgo, fmtDateTime, fmtInt, fmtSpan, shortId, toMs } from "@/lib/format";
+import { queryKeys } from "@/lib/query-keys";
+import { useNow } from "@/lib/use-now";
+import { ReasonChips, StatusBadge } from "./status-badge";
+
+function asStatus(v: string | null): SessionStatus | undefined {
+  return SESSION_STATUSES.find((s) => s === v);
+}
+
+export function SessionsView() {
+  const router = useRouter();
+  const pathname = usePathname();
+  const params = useSearchParams();
+  const status = asStatus(params.get("status"));
+  const user = params.get("user") ?? "";
+  const [userInput, setUserInput] = useState(user);
+  const now = useNow(5_000);
+
+  // The filters live in the URL so a filtered list can be shared and survives a reload.
+  const setParams = (next: { status?: string; user?: string }) => {
+    const sp = new URLSearchParams(params.toString());
+    for (const [k, v] of Object.entries(next)) {
+      if (v) sp.set(k, v);
+      else sp.delete(k);
+    }
+    const s = sp.toString();
+    router.replace(s ? `${pathname}?${s}` : pathname, { scroll: false });
+  };
+
+  // Only the typed text re-arms the timer; the ref always holds the latest URL writer.
+  const setParamsRef = useRef(setParams);
+  useEffect(() => {
+    setParamsRef.current = setParams;
+  });
+  useEffect(() => {
+    if (userInput.trim() === user) return;
+    const id = setTimeout(() => setParamsRef.current({ user: userInput.trim() }), 400);
+    return () => clearTimeout(id);
+  }, [userInput, user]);
+
+  const filter: SessionFilter = { status, user_id: user || undefined };
+  const sessions = useQuery({ queryKey: queryKeys.sessions(filter), queryFn: () => api.sessions(filter), refetchInterval: 3_000 });
+  const stats = useQuery({ queryKey: queryKeys.stats(), queryFn: api.stats, refetchInterval: 5_000 });
+
+  return (
+    <div className="stack">
+      <PageHead
+        title="Sessions"
+        sub="Golden-path runs: agent_started → thinking → tool_executing → tool_completed → agent_completed, judged per run."
+        actions={
+          stats.data ? (
+            <span className="chips">
+              <span className="badge ok">{fmtInt(stats.data.sessions.passed)} passed</span>
+              <span className="badge err">{fmtInt(stats.data.sessions.failed)} failed</span>
+              <span className="badge accent">{fmtInt(stats.data.sessions.running)} running</span>
+            </span>
+          ) : null
+        }
+      />
+      <section className="panel">
+        <div className="panel-head">
+          <div className="filters">
+            <span className="chips" role="group" aria-label="Status">
+              {[undefined, ...SESSION_STATUSES].map((s) => (
+                <button
+                  key={s ?? "all"}
+                  type="button"
+                  className={`btn small${s === status ? "" : " ghost"}`}
+                  aria-pressed={s === status}
+                  data-testid={`sessions-filter-${s ?? "all"}`}
+                  onClick={() => setParams({ status: s })}
+                >
+                  {s ?? "all"}
+                </button>
+              ))}
+            </span>
+            <input
+              className="input mono"
+              placeholder="user id"
+              aria-label="Filter by user"
+              data-testid="sessions-filter-user"
+              value={userInput}
+              onChange={(e) => setUserInput(e.target.value)}
+            />
+          </div>
+          <span className="hint">{sessions.data ? `${fmtInt(sessions.data.length)} shown, newest first` : null}</span>
+        </div>
+        {sessions.isPending ? (
+          <Loading />
+        ) : sessions.isError ? (
+          <ErrorState error={sessions.error} retry={() => void sessions.refetch()} />
+        ) : sessions.data.length === 0 ? (
+          status || user ? (
+            <Empty>No session matches these filters.</Empty>
+          ) : (
+            <EmptyTraffic />
+          )
+        ) : (
+          <div className="table-wrap">
+            <table className="table" data-testid="sessions-table">
+              <thead>
+                <tr>
+                  <th>status</th>
+                  <th>session</th>
+                  <th>user</th>
+                  <th>agent</th>
+                  <th>verdict reasons</th>
+                  <th>started</th>
+                  <th className="num">duration</th>
+                </tr>
+              </thead>
+              <tbody>
+                {sessions.data.map((s) => {
+                  const started = toMs(s.started_at);
+                  const ended = toMs(s.ended_at ?? null);
+                  const href = `/sessions/${encodeURIComponent(s.id)}`;
+                  return (
+                    <tr
+                      key={s.id}
+                      className={`clickable${s.status === "failed" ? " danger" : ""}`}
+                      data-testid="sessions-row"
+                      data-session-id={s.id}
+                      data-user={s.user_id}
+                      data-status={s.status}
+                      onClick={() => router.push(href)}
+                    >
+                      <td>
+                        <StatusBadge status={s.status} />
+                      </td>
+                      <td className="mono">
+                        <Link href={href} onClick={(e) => e.stopPropagation()} title={s.id} data-testid="sessions-link">
+                          {shortId(s.id, 10)}
+                        </Link>
+                      </td>
+                      <td className="mono">{s.user_id}</td>
+                      <td className="muted">
+                        {s.agent_name ?? "–"}
+                        {s.agent_version ? <span className="faint"> {s.agent_version}</span> : null}
+                      </td>
+                      <td>
+                        <ReasonChips reasons={s.verdict?.reasons ?? []} />
+                      </td>
+                      <td className="muted nowrap" title={fmtDateTime(s.started_at)}>
+                        {fmtAgo(s.started_at, now)}
+                      </td>
+                      <td className="num">
+                        {started !== null && ended !== null ? fmtSpan(ended - started) : s.status === "running" ? "…" : "–"}
+                      </td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
+    </div>
+  );
+}

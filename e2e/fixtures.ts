@@ -1,0 +1,145 @@
+import { test as base, expect, type Page } from "@playwright/test";
+import { SignJWT } from "jose";
+import { io, type Socket } from "socket.io-client";
+
+/** Must match scripts/e2e-server.mjs: tests mint their own tokens with the server's secret. */
+export const AUTH_SECRET = "e2e-secret-please-change-0123456789";
+export const SERVER_URL = `http://127.0.0.1:${process.env.E2E_PORT ?? 3107}`;
+
+export type Role = "user" | "operator";
+
+/** A HS256 token as `npm run token` would mint it. */
+export async function mintToken(sub: string, role: Role = "user", ttlSeconds = 3600): Promise<string> {
+  return new SignJWT({ role })
+    .setProtectedHeader({ alg: "HS256" })
+    .setSubject(sub)
+    .setIssuedAt()
+    .setExpirationTime(Math.floor(Date.now() / 1000) + ttlSeconds)
+    .sign(new TextEncoder().encode(AUTH_SECRET));
+}
+
+/** A user id no other test (or earlier run against the same server) has used. */
+export function uniqueUser(prefix: string): string {
+  return `e2e-${prefix}-${Date.now().toString(36)}${Math.floor(Math.random() * 1e4).toString(36)}`;
+}
+
+export interface ServerEvent {
+  type: string;
+  payload: Record<string, unknown>;
+  user_id: string | null;
+  run_id?: string;
+  thread_id?: string;
+  seq?: number;
+  trace_id: string;
+}
+
+export type Ack =
+  | { ok: true; type: string; message_id: string; trace_id: string; run_id?: string; thread_id?: string }
+  | { ok: false; error: { code: string; message: string }; trace_id: string };
+
+export interface Envelope {
+  type: string;
+  payload?: Record<string, unknown>;
+  message_id?: string;
+  thread_id?: string;
+}
+
+/** A real chat client on the `/` namespace, as a product would connect. */
+export class ChatClient {
+  readonly events: ServerEvent[] = [];
+  readonly #waiters = new Set<() => void>();
+
+  private constructor(
+    readonly userId: string,
+    readonly socket: Socket,
+  ) {
+    socket.on("event", (evt: ServerEvent) => {
+      this.events.push(evt);
+      for (const w of this.#waiters) w();
+    });
+  }
+
+  static async connect(userId: string): Promise<ChatClient> {
+    const token = await mintToken(userId, "user");
+    // forceNew: every client is its own connection, even for the same user.
+    const socket = io(SERVER_URL, { auth: { token }, transports: ["websocket"], forceNew: true, reconnection: false });
+    const client = new ChatClient(userId, socket);
+    await new Promise<void>((resolve, reject) => {
+      socket.once("connect", () => resolve());
+      socket.once("connect_error", (err) => reject(new Error(`connect failed for ${userId}: ${err.message}`)));
+    });
+    return client;
+  }
+
+  async send(envelope: Envelope): Promise<Ack> {
+    return (await this.socket.timeout(15_000).emitWithAck("message", envelope)) as Ack;
+  }
+
+  /** Waits until an event matching `pred` has arrived (including ones already received). */
+  async waitFor(pred: (e: ServerEvent) => boolean, timeoutMs = 30_000): Promise<ServerEvent> {
+    const found = this.events.find(pred);
+    if (found) return found;
+    return new Promise<ServerEvent>((resolve, reject) => {
+      const check = () => {
+        const e = this.events.find(pred);
+        if (!e) return;
+        clearTimeout(timer);
+        this.#waiters.delete(check);
+        resolve(e);
+      };
+      const timer = setTimeout(() => {
+        this.#waiters.delete(check);
+        reject(new Error(`${this.userId}: no matching event within ${timeoutMs} ms (got ${this.events.map((e) => e.type).join(", ")})`));
+      }, timeoutMs);
+      this.#waiters.add(check);
+    });
+  }
+
+  /** Sends a user_message and waits for its run to end; returns the run id and how it ended. */
+  async run(content: string, simulate?: Record<string, unknown>): Promise<{ runId: string; end: ServerEvent }> {
+    const ack = await this.send({ type: "user_message", payload: simulate ? { content, simulate } : { content } });
+    if (!ack.ok) throw new Error(`user_message refused: ${ack.error.code} ${ack.error.message}`);
+    const runId = ack.run_id;
+    if (!runId) throw new Error("the ack of user_message carries no run_id");
+    const end = await this.waitFor((e) => e.run_id === runId && (e.type === "agent_completed" || e.type === "agent_error"));
+    return { runId, end };
+  }
+
+  close(): void {
+    this.socket.disconnect();
+  }
+}
+
+/** Logs the page's browser context in as an operator through the same endpoint the login form uses. */
+export async function loginAsOperator(page: Page, sub = "e2e-operator"): Promise<void> {
+  const token = await mintToken(sub, "operator");
+  const res = await page.request.post("/api/session", { data: { token } });
+  expect(res.status(), await res.text()).toBe(200);
+}
+
+interface Fixtures {
+  /** A page whose context carries the operator cookie. */
+  operatorPage: Page;
+  /** Opens chat clients that are closed after the test. */
+  chat: (userId: string) => Promise<ChatClient>;
+}
+
+export const test = base.extend<Fixtures>({
+  operatorPage: async ({ page }, use) => {
+    await loginAsOperator(page);
+    await use(page);
+  },
+  // Playwright reads the fixture's dependencies from this pattern, so it must be an (empty) object pattern.
+  // eslint-disable-next-line no-empty-pattern
+  chat: async ({}, use) => {
+    const clients: ChatClient[] = [];
+    await use(async (userId) => {
+      const c = await ChatClient.connect(userId);
+      clients.push(c);
+      return c;
+    });
+    for (const c of clients) c.close();
+  },
+});
+
+export { expect };

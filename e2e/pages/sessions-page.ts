@@ -1,0 +1,51 @@
+import type { Locator, Page } from "@playwright/test";
+
+export class SessionsPage {
+  readonly rows: Locator;
+
+  constructor(readonly page: Page) {
+    this.rows = page.getByTestId("sessions-row");
+  }
+
+  async goto(query = ""): Promise<void> {
+    await this.page.goto(`/sessions${query}`);
+  }
+
+  async filterStatus(status: "all" | "running" | "passed" | "failed" | "cancelled"): Promise<void> {
+    await this.page.getByTestId(`sessions-filter-${status}`).click();
+  }
+
+  async filterUser(userId: string): Promise<void> {
+    await this.page.getByTestId("sessions-filter-user").fill(userId);
+  }
+
+  row(runId: string): Locator {
+    return this.page.locator(`[data-testid="sessions-row"][data-session-id="${runId}"]`);
+  }
+
+  async open(runId: string): Promise<void> {
+    await this.row(runId).getByTestId("sessions-link").click();
+  }
+}
+
+export class SessionDetailPage {
+  readonly status: Locator;
+  readonly reasons: Locator;
+  readonly timeline: Locator;
+  readonly replay: Locator;
+
+  constructor(readonly page: Page) {
+    this.status = page.getByTestId("session-verdict").getByTestId("session-status");
+    this.reasons = page.getByTestId("session-verdict").getByTestId("session-reasons");
+    this.timeline = page.getByTestId("session-timeline");
+    this.replay = page.getByTestId("replay-panel");
+  }
+
+  async goto(runId: string): Promise<void> {
+    await this.page.goto(`/sessions/${encodeURIComponent(runId)}`);
+  }
+
+  goldenStep(type: string): Locator {
+    return this.page.locator(`[data-testid="golden-step"][data-type="${type}"]`);
+  }
+}
