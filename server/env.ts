@@ -28,6 +28,7 @@ const EnvSchema = z.object({
   TRACE_RETENTION_ROWS: int(1_000_000, 0),
   SESSION_RETENTION_DAYS: int(30, 0),
   INSPECTOR_MAX_EVENTS_PER_S: int(2000, 1),
+  TRACE_QUEUE_MAX: int(500_000, 100),
   ALLOWED_ORIGINS: z.string().default(""),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });

@@ -156,7 +156,9 @@ export class SwitchyardNode {
     const target = parseDatabaseUrl(options.config.DATABASE_URL);
     const applied = await applyMigrations(target);
     if (applied.length) options.logger.info({ migrations: applied, dialect: target.dialect }, "schema applied");
-    const persistence = new Persistence(createPrismaClient(target), target.dialect, options.logger);
+    const persistence = new Persistence(createPrismaClient(target), target.dialect, options.logger, {
+      maxQueuedTraces: options.config.TRACE_QUEUE_MAX,
+    });
     const node = new SwitchyardNode(options, persistence);
     await node.#markInterruptedSessions();
     return node;
@@ -280,6 +282,7 @@ export class SwitchyardNode {
     clearInterval(this.#retentionTimer);
     this.runs.interruptAll();
     this.recorder.interruptAll();
+    this.recorder.close();
     this.broadcasts.close();
     this.inspector.close();
     this.tracer.close();

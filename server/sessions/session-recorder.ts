@@ -32,6 +32,8 @@ export class SessionRecorder implements RunObserver, DeliveryObserver {
   readonly #tracer: Tracer;
   readonly #nodeId: string;
   readonly #gapMs: number;
+  readonly #dirty = new Set<LiveSession>();
+  readonly #flushTimer: NodeJS.Timeout;
 
   constructor(sink: SessionSink, tracer: Tracer, nodeId: string, gapMs: number) {
     this.#sink = sink;
@@ -39,6 +41,21 @@ export class SessionRecorder implements RunObserver, DeliveryObserver {
     this.#nodeId = nodeId;
     this.#gapMs = gapMs;
     tracer.onRecord((e) => this.#onTrace(e));
+    // Sessions are written when they start and when their verdict is final; changes in between
+    // (events, acks) are written at most once a second, so a run costs few database writes.
+    this.#flushTimer = setInterval(() => this.flushDirty(), 1000);
+    this.#flushTimer.unref();
+  }
+
+  /** Writes every session changed since its last write. */
+  flushDirty(): void {
+    for (const live of this.#dirty) this.#sink.saveSession(live.record);
+    this.#dirty.clear();
+  }
+
+  close(): void {
+    clearInterval(this.#flushTimer);
+    this.flushDirty();
   }
 
   /** A session still held in memory (running, or final but its run still going). */
@@ -66,7 +83,7 @@ export class SessionRecorder implements RunObserver, DeliveryObserver {
     const live: LiveSession = { record, final: false, runEnded: false, violations: 0, timer: undefined, byMessageId: new Map() };
     this.#live.set(run.id, live);
     this.#armGapTimer(live);
-    this.#sink.saveSession(record);
+    this.#touch(live, true);
   }
 
   /** Another inbound message about this run (stop_agent, agent_status_request). */
@@ -109,7 +126,7 @@ export class SessionRecorder implements RunObserver, DeliveryObserver {
     live.runEnded = true;
     live.record.endedAt = run.endedAt ?? Date.now();
     if (!live.final) this.#finalize(live, run.status === "cancelled" ? "cancelled" : undefined);
-    else this.#touch(live);
+    else this.#touch(live, true);
     clearTimeout(live.timer);
     // Acks may still arrive for a short while; then the session leaves memory.
     setTimeout(() => this.#live.delete(run.id), 15_000).unref();
@@ -167,11 +184,14 @@ export class SessionRecorder implements RunObserver, DeliveryObserver {
       thread_id: r.threadId,
       error: r.status === "failed" ? { code: r.reasons.join(","), message: `session failed: ${r.reasons.join(", ")}` } : undefined,
     });
-    this.#touch(live);
+    this.#touch(live, true);
   }
 
-  #touch(live: LiveSession): void {
+  #touch(live: LiveSession, writeNow = false): void {
     live.record.updatedAt = Date.now();
-    this.#sink.saveSession(live.record);
+    if (writeNow) {
+      this.#dirty.delete(live);
+      this.#sink.saveSession(live.record);
+    } else this.#dirty.add(live);
   }
 }

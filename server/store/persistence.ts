@@ -6,6 +6,7 @@ import type { Dialect } from "./database-url";
 import type { Db } from "./prisma-client";
 import type { MessageRecord, ReplayRecord, SessionRecord, SessionStatus, ThreadRecord } from "./records";
 import { rows } from "./row-mapping";
+import { TRACE_ROWS_PER_INSERT, traceInsert } from "./trace-insert";
 import type { ThreadPersistence } from "./thread-store";
 
 export interface PersistenceOptions {
@@ -39,8 +40,6 @@ export interface Page<T> {
   next: string | null;
 }
 
-const TRACE_CHUNK = 2000;
-
 /**
  * Write-behind persistence through Prisma: callers enqueue and return at once; a timer writes each
  * queue in one transaction per flush. While the database is down, records wait (bounded) and trace
@@ -56,7 +55,8 @@ export class Persistence implements ThreadPersistence, TraceSink {
   #messages: MessageRecord[] = [];
   #sessions = new Map<string, SessionRecord>();
   #traces: TraceEvent[] = [];
-  #traceSeq = 0;
+  // Orders rows within one millisecond; starts from the clock so it keeps growing across restarts.
+  #traceSeq = Date.now() * 1000;
   #flushing: Promise<void> | null = null;
   #timer: NodeJS.Timeout;
   /** Trace rows dropped because the queue was full (database slow or down). */
@@ -133,8 +133,11 @@ export class Persistence implements ThreadPersistence, TraceSink {
         ops.push(this.db.session.deleteMany({ where: { id: { in: sessions.map((s) => s.id) } } }));
         ops.push(this.db.session.createMany({ data: sessions.map(rows.sessionToRow) }));
       }
-      for (let i = 0; i < traces.length; i += TRACE_CHUNK) {
-        ops.push(this.db.trace.createMany({ data: traces.slice(i, i + TRACE_CHUNK).map((t) => rows.traceToRow(t, ++this.#traceSeq)) }));
+      for (let i = 0; i < traces.length; i += TRACE_ROWS_PER_INSERT) {
+        const chunk = traces.slice(i, i + TRACE_ROWS_PER_INSERT);
+        const { sql, params } = traceInsert(this.dialect, chunk, this.#traceSeq + 1);
+        this.#traceSeq += chunk.length;
+        ops.push(this.db.$executeRawUnsafe(sql, ...params));
       }
       await this.db.$transaction(ops);
       this.tracesWritten += traces.length;

@@ -45,25 +45,6 @@ export const rows = {
       updatedAt: r.updatedAt.getTime(),
     };
   },
-  traceToRow: (t: TraceEvent, seq: number): Prisma.TraceCreateManyInput => {
-    return {
-      id: t.id,
-      seq: BigInt(seq),
-      traceId: t.trace_id,
-      ts: BigInt(t.ts),
-      nodeId: t.node_id,
-      kind: t.kind,
-      userId: t.user_id ?? null,
-      connectionId: t.connection_id ?? null,
-      messageType: t.message_type ?? null,
-      handler: t.handler ?? null,
-      runId: t.run_id ?? null,
-      threadId: t.thread_id ?? null,
-      durationMs: t.duration_ms ?? null,
-      errorCode: t.error?.code ?? null,
-      errorMessage: t.error?.message ?? null,
-    };
-  },
   traceFromRow: (r: TraceRow): TraceEvent => {
     const t: TraceEvent = { id: r.id, trace_id: r.traceId, ts: Number(r.ts), node_id: r.nodeId, kind: r.kind as TraceKind };
     if (r.userId !== null) t.user_id = r.userId;

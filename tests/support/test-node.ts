@@ -168,3 +168,65 @@ export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 10_
 }
 
 export const GOLDEN = ["agent_started", "agent_thinking", "tool_executing", "tool_completed", "agent_completed"];
+
+// ---- Helpers for the router suites (tests/integration/router-*.test.ts) ----
+
+/** Resolves after `ms` milliseconds. */
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** A session as GET /api/sessions/:id returns it (the fields the suites read). */
+export interface SessionBody {
+  id: string;
+  user_id: string;
+  thread_id: string;
+  status: "running" | "passed" | "failed" | "cancelled";
+  verdict: { passed: boolean; reasons: string[]; details?: string[] };
+  inbound: Record<string, unknown>[];
+  events: { type: string; seq?: number; payload: Record<string, unknown>; deliveries: { connection_id: string; delivered: boolean }[] }[];
+}
+
+/** GETs an operator API path and returns its JSON body, failing on a non-2xx status. */
+export async function apiJson<T = any>(t: TestNode, path: string): Promise<T> {
+  const res = await t.api(path);
+  if (!res.ok) throw new Error(`GET ${path} -> ${res.status}: ${await res.text()}`);
+  return (await res.json()) as T;
+}
+
+/** Polls GET /api/sessions/:id until the session is final (status other than "running"), or has `status`. */
+export function sessionWhen(t: TestNode, runId: string, status?: SessionBody["status"], timeoutMs = 10_000): Promise<SessionBody> {
+  return eventually(
+    async () => {
+      const res = await t.api(`/api/sessions/${runId}`);
+      if (res.status !== 200) return null;
+      const body = (await res.json()) as SessionBody;
+      return (status ? body.status === status : body.status !== "running") ? body : null;
+    },
+    timeoutMs,
+    `session ${runId} ${status ?? "final"}`,
+  );
+}
+
+/** True for the event that ends a run (agent_completed or agent_error). */
+export const isTerminal = (runId: string) => (e: EventRecord) =>
+  e.run_id === runId && (e.type === "agent_completed" || e.type === "agent_error");
+
+/**
+ * Sends a run-starting envelope, expects an ok ack with run_id and thread_id, waits for the run's last
+ * event on this client and returns the ack with the run's events as this client saw them.
+ */
+export async function runToEnd(
+  client: TestClient,
+  envelope: Record<string, unknown>,
+  timeoutMs = 10_000,
+): Promise<{ ack: Record<string, unknown>; runId: string; threadId: string; events: EventRecord[] }> {
+  const ack = await client.send(envelope);
+  if (ack.ok !== true || typeof ack.run_id !== "string") throw new Error(`run not started: ${JSON.stringify(ack)}`);
+  const runId = ack.run_id;
+  await client.waitFor(isTerminal(runId), timeoutMs);
+  return { ack, runId, threadId: String(ack.thread_id), events: client.events.filter((e) => e.run_id === runId && e.seq !== undefined) };
+}
+
+/** Emits `message` with exactly these arguments plus an ack callback; resolves with the ack. */
+export function emitRaw(client: TestClient, ...args: unknown[]): Promise<Record<string, unknown>> {
+  return client.socket.timeout(10_000).emitWithAck("message", ...args) as Promise<Record<string, unknown>>;
+}
