@@ -1,3 +1,8 @@
+/** Control characters (tab and newlines allowed), U+FFFD, and lone UTF-16 surrogates. */
+// eslint-disable-next-line no-control-regex
+const INVALID_CHARACTERS =
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFD]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 /** One finding of content validation. */
 export interface ContentIssue {
   code: string;
@@ -28,10 +33,7 @@ export function scoreContent(
   if (text.length > 20000) add("too_long", "The content is over 20,000 characters.", "warning", 0.1);
   if (words.length >= 20 && new Set(words).size / words.length < 0.3) add("repetitive", "Most words repeat.", "warning", 0.3);
   if (/lorem ipsum|\bTODO\b|\bTBD\b|\[insert[^\]]*\]/i.test(text)) add("placeholder_text", "Placeholder text remains.", "warning", 0.2);
-  // eslint-disable-next-line no-control-regex
-  if (
-    /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFD]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(content)
-  ) {
+  if (INVALID_CHARACTERS.test(content)) {
     add("invalid_characters", "Control characters or broken Unicode.", "warning", 0.2);
   }
   if (/<\s*script\b|javascript:|on\w+\s*=\s*["']/i.test(text)) add("unsafe_markup", "Script or event-handler markup.", "error", 0.4);

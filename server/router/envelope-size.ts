@@ -2,7 +2,7 @@
 export interface EnvelopeMeasure {
   jsonBytes: number;
   binaryBytes: number;
-  /** Nesting depth of `payload` (the payload object itself is depth 1; 0 when absent or scalar). */
+  /** Nesting depth of `payload` (objects and arrays: the payload object itself is depth 1; 0 when absent or scalar). */
   payloadDepth: number;
 }
 
@@ -25,7 +25,6 @@ export function measureEnvelope(value: unknown): EnvelopeMeasure {
   const stack: { v: unknown; d: number }[] = [{ v: value, d: -1 }];
   while (stack.length > 0) {
     const { v, d } = stack.pop()!;
-    if (d > payloadDepth) payloadDepth = d;
     if (v === null || v === undefined) {
       jsonBytes += 4;
     } else if (typeof v === "string") {
@@ -40,6 +39,7 @@ export function measureEnvelope(value: unknown): EnvelopeMeasure {
         binaryBytes += bin;
         continue;
       }
+      if (d > payloadDepth) payloadDepth = d;
       const childDepth = d >= 1 ? d + 1 : 0;
       if (Array.isArray(v)) {
         jsonBytes += 2 + Math.max(0, v.length - 1);
