@@ -1,6 +1,7 @@
 // Wiring only: environment, Next.js, the Switchyard node, signals.
 import next from "next";
 import { writeOperatorToken } from "./auth/secret-files";
+import { startDemoTraffic } from "./demo/demo-traffic";
 import { loadConfig } from "./env";
 import { createLogger } from "./logger";
 import { SwitchyardNode } from "./node";
@@ -26,6 +27,8 @@ if (!config.AUTH_SECRET)
     `  Operator token: ${new URL(`../${config.DATA_DIR}/operator-token`, import.meta.url).pathname.replace(/\/\.\//, "/")}\n\n`,
   );
 
+const stopDemo = config.DEMO_TRAFFIC ? await startDemoTraffic(`http://127.0.0.1:${port}`, node.tokens, logger) : () => undefined;
+
 let stopping = false;
 const stop = (signal: string) => {
   if (stopping) return;
@@ -33,6 +36,7 @@ const stop = (signal: string) => {
   logger.info({ signal }, "shutting down");
   const force = setTimeout(() => process.exit(1), 10_000);
   force.unref();
+  stopDemo();
   node
     .close()
     .then(() => app.close?.())

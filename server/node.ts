@@ -27,6 +27,7 @@ import type { SessionRecord } from "./store/records";
 import { ThreadStore } from "./store/thread-store";
 import { Tracer } from "./trace/tracer";
 import { InspectorHub } from "./trace/inspector-hub";
+import { faultPolicy } from "./demo/demo-traffic";
 import { attachChat } from "./transport/chat-namespace";
 import { ConnectionRegistry } from "./transport/connection-registry";
 import { Delivery } from "./transport/delivery";
@@ -112,6 +113,7 @@ export class SwitchyardNode {
       router: { invoke: (...args) => this.router.invoke(...args) },
     };
     this.router = new Router(services);
+    this.router.setFaultPolicy(faultPolicy(config.FAULT_INJECTION, config.DEMO_TRAFFIC));
     this.metrics = new PrometheusMetrics({
       connections: () => this.connections.size,
       users: () => this.connections.userCount,
