@@ -87,7 +87,7 @@ export class TrafficGenerator {
 
   /** Connects every user (about one in four gets a second connection). */
   async start(): Promise<void> {
-    const { users, url, token, userPrefix } = this.#options;
+    const { users, token, userPrefix } = this.#options;
     const connects: Promise<void>[] = [];
     for (let i = 0; i < users; i++) {
       const userId = `${userPrefix}-${String(i + 1).padStart(4, "0")}`;

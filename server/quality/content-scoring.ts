@@ -1,7 +1,8 @@
 /** Control characters (tab and newlines allowed), U+FFFD, and lone UTF-16 surrogates. */
-// eslint-disable-next-line no-control-regex
+/* eslint-disable no-control-regex -- matching control characters is the point */
 const INVALID_CHARACTERS =
   /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFD]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+/* eslint-enable no-control-regex */
 
 /** One finding of content validation. */
 export interface ContentIssue {
