@@ -1,8 +1,6 @@
 import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Server as IoServer } from "socket.io";
-import { AgentCatalog } from "./agent/agent-catalog";
-import { RunManager } from "./agent/run-manager";
 import { resolveAuthSecret } from "./auth/secret-files";
 import { TokenService } from "./auth/tokens";
 import type { Config } from "./env";
@@ -10,28 +8,29 @@ import { apiRoutes } from "./http/api-routes";
 import { createApiHandler, isApiPath } from "./http/api-handler";
 import { SECURITY_HEADERS } from "./http/http-kit";
 import type { Logger } from "./logger";
-import { QualityService } from "./quality/quality-service";
-import { BroadcastBatcher } from "./router/broadcast-batcher";
-import { Router } from "./router/dispatch";
-import { HANDLER_FAMILIES } from "./router/handlers";
-import { HandlerRegistry } from "./router/registry";
-import type { RouterServices } from "./router/services";
-import { SessionRecorder } from "./sessions/session-recorder";
 import { PrometheusMetrics } from "./stats/prometheus";
-import { RouterStats } from "./stats/router-stats";
 import { parseDatabaseUrl } from "./store/database-url";
 import { applyMigrations } from "./store/migrate";
 import { Persistence } from "./store/persistence";
 import { createPrismaClient } from "./store/prisma-client";
 import type { SessionRecord } from "./store/records";
-import { ThreadStore } from "./store/thread-store";
-import { Tracer } from "./trace/tracer";
 import { InspectorHub } from "./trace/inspector-hub";
 import { faultPolicy } from "./demo/demo-traffic";
 import { attachChat } from "./transport/chat-namespace";
-import { ConnectionRegistry } from "./transport/connection-registry";
-import { Delivery } from "./transport/delivery";
 import { VERSION } from "./version";
+import { createRouterCore, type RouterCore } from "./router-core";
+import type { AgentCatalog } from "./agent/agent-catalog";
+import type { RunManager } from "./agent/run-manager";
+import type { QualityService } from "./quality/quality-service";
+import type { BroadcastBatcher } from "./router/broadcast-batcher";
+import type { Router } from "./router/dispatch";
+import type { HandlerRegistry } from "./router/registry";
+import type { SessionRecorder } from "./sessions/session-recorder";
+import type { RouterStats } from "./stats/router-stats";
+import type { ThreadStore } from "./store/thread-store";
+import type { Tracer } from "./trace/tracer";
+import type { ConnectionRegistry } from "./transport/connection-registry";
+import type { Delivery } from "./transport/delivery";
 
 export interface NodeOptions {
   config: Config;
@@ -48,12 +47,13 @@ export class SwitchyardNode {
   readonly config: Config;
   readonly logger: Logger;
   readonly tokens: TokenService;
+  readonly core: RouterCore;
   readonly tracer: Tracer;
-  readonly stats = new RouterStats();
-  readonly connections = new ConnectionRegistry();
+  readonly stats: RouterStats;
+  readonly connections: ConnectionRegistry;
   readonly delivery: Delivery;
-  readonly handlers = new HandlerRegistry();
-  readonly agents = new AgentCatalog();
+  readonly handlers: HandlerRegistry;
+  readonly agents: AgentCatalog;
   readonly runs: RunManager;
   readonly quality: QualityService;
   readonly broadcasts: BroadcastBatcher;
@@ -74,46 +74,22 @@ export class SwitchyardNode {
     this.config = config;
     this.logger = logger;
     this.tokens = new TokenService(resolveAuthSecret(config.AUTH_SECRET, config.DATA_DIR));
-    this.tracer = new Tracer(config.NODE_ID);
     this.persistence = persistence;
-    this.delivery = new Delivery(this.connections, this.tracer, this.stats);
-    this.runs = new RunManager(this.delivery);
-    this.quality = new QualityService(this.delivery);
-    this.broadcasts = new BroadcastBatcher((event) => this.delivery.broadcast(event));
-    this.threads = new ThreadStore(persistence);
-    this.recorder = new SessionRecorder(persistence, this.tracer, config.NODE_ID, config.GOLDEN_GAP_MS);
-    this.runs.observe(this.recorder);
-    this.runs.observe(this.quality);
-    this.delivery.observe(this.recorder);
-    this.runs.setLookup(async (runId) => {
-      const s = this.recorder.get(runId) ?? (await persistence.findSession(runId));
-      return s
-        ? {
-            userId: s.userId,
-            status: s.status === "passed" ? "completed" : s.status === "failed" ? "failed" : s.status,
-            eventsEmitted: s.events.length,
-          }
-        : null;
-    });
-    for (const family of HANDLER_FAMILIES) this.handlers.registerFamily(family);
-    this.handlers.assertComplete();
-    const services: RouterServices = {
-      config,
-      logger,
+    this.core = createRouterCore({ config, logger, store: persistence, faultPolicy: faultPolicy(config.FAULT_INJECTION, config.DEMO_TRAFFIC) });
+    ({
       tracer: this.tracer,
       stats: this.stats,
       connections: this.connections,
       delivery: this.delivery,
       handlers: this.handlers,
-      threads: this.threads,
+      agents: this.agents,
       runs: this.runs,
       quality: this.quality,
       broadcasts: this.broadcasts,
-      agents: this.agents,
-      router: { invoke: (...args) => this.router.invoke(...args) },
-    };
-    this.router = new Router(services);
-    this.router.setFaultPolicy(faultPolicy(config.FAULT_INJECTION, config.DEMO_TRAFFIC));
+      threads: this.threads,
+      recorder: this.recorder,
+      router: this.router,
+    } = this.core);
     this.metrics = new PrometheusMetrics({
       connections: () => this.connections.size,
       users: () => this.connections.userCount,
@@ -282,12 +258,8 @@ export class SwitchyardNode {
   /** Graceful stop: refuse new connections, mark running sessions interrupted, flush, close. */
   async close(): Promise<void> {
     clearInterval(this.#retentionTimer);
-    this.runs.interruptAll();
-    this.recorder.interruptAll();
-    this.recorder.close();
-    this.broadcasts.close();
+    this.core.close();
     this.inspector.close();
-    this.tracer.close();
     await new Promise<void>((resolve) => this.io.close(() => resolve()));
     if (this.http.listening) await new Promise<void>((resolve) => this.http.close(() => resolve()));
     await this.persistence.close();

@@ -18,6 +18,8 @@ export interface AgentRunContext {
   emit(type: AgentEventType, payload: Record<string, unknown>): void;
   /** Waits `ms`, resolving early when the run is stopped (a fakeable clock for tests). */
   sleep(ms: number): Promise<void>;
+  /** The run's clock in ms (virtual in a replay, so measured durations replay identically). */
+  now(): number;
 }
 
 /**

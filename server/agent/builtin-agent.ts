@@ -52,7 +52,7 @@ export class BuiltinAgent implements AgentRunner {
   }
 
   async run(ctx: AgentRunContext): Promise<void> {
-    const started = performance.now();
+    const started = ctx.now();
     const tools = planTools(ctx.content);
     ctx.emit("agent_started", { agent_name: ctx.agentName, task_description: ctx.content.slice(0, 200) });
     ctx.emit("agent_thinking", {
@@ -64,7 +64,7 @@ export class BuiltinAgent implements AgentRunner {
       if (ctx.signal.aborted) return;
       const toolCallId = `${ctx.runId}:${i + 1}`;
       ctx.emit("tool_executing", { tool_name: tool.name, tool_call_id: toolCallId, parameters: tool.parameters });
-      const toolStarted = performance.now();
+      const toolStarted = ctx.now();
       if (ctx.faults.delay_ms) await ctx.sleep(ctx.faults.delay_ms);
       else await ctx.sleep(0);
       if (ctx.signal.aborted) return;
@@ -73,7 +73,7 @@ export class BuiltinAgent implements AgentRunner {
         tool_name: tool.name,
         tool_call_id: toolCallId,
         results: outcome.results,
-        duration_ms: Math.round((performance.now() - toolStarted) * 1000) / 1000,
+        duration_ms: Math.round((ctx.now() - toolStarted) * 1000) / 1000,
         success: outcome.success,
       });
       if (ctx.faults.fail_tool) {
@@ -89,7 +89,7 @@ export class BuiltinAgent implements AgentRunner {
     ctx.emit("agent_completed", {
       status: "completed",
       final_response: answers.join(" "),
-      duration_ms: Math.round((performance.now() - started) * 1000) / 1000,
+      duration_ms: Math.round((ctx.now() - started) * 1000) / 1000,
     });
   }
 }

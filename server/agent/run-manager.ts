@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { setTimeout as sleep } from "node:timers/promises";
+import { type Clock, realClock } from "../clock";
 import type { Faults } from "../router/message-types";
 import { SEQUENCED_TYPES } from "../router/message-types";
 import { buildEvent } from "../transport/event-factory";
@@ -61,12 +61,14 @@ const FINISHED_RUNS_KEPT = 50_000;
  */
 export class RunManager {
   readonly #delivery: Delivery;
+  readonly #clock: Clock;
   readonly #observers: RunObserver[] = [];
   readonly #runs = new Map<string, Run>();
   #lookup: RunLookup = () => Promise.resolve(null);
 
-  constructor(delivery: Delivery) {
+  constructor(delivery: Delivery, clock: Clock = realClock) {
     this.#delivery = delivery;
+    this.#clock = clock;
   }
 
   observe(observer: RunObserver): void {
@@ -92,7 +94,7 @@ export class RunManager {
       status: "running",
       seq: 0,
       eventsEmitted: 0,
-      startedAt: Date.now(),
+      startedAt: this.#clock.now(),
       endedAt: null,
       abort: new AbortController(),
     };
@@ -118,7 +120,7 @@ export class RunManager {
     const run = this.#runs.get(runId);
     if (!run || run.status !== "running") return false;
     run.abort.abort();
-    this.#emit(run, "agent_completed", { status: "cancelled", final_response: "", duration_ms: Date.now() - run.startedAt });
+    this.#emit(run, "agent_completed", { status: "cancelled", final_response: "", duration_ms: Math.round(this.#clock.now() - run.startedAt) });
     this.#end(run, "cancelled");
     return true;
   }
@@ -147,7 +149,8 @@ export class RunManager {
         faults: run.faults,
         signal: run.abort.signal,
         emit: (type, payload) => this.#emit(run, type, payload),
-        sleep: (ms) => sleep(ms, undefined, { signal: run.abort.signal }).catch(() => undefined),
+        sleep: (ms) => this.#clock.sleep(ms, run.abort.signal),
+        now: () => this.#clock.now(),
       });
       if (run.status === "running" && !run.abort.signal.aborted) {
         this.#emit(run, "agent_error", { error_code: "AGENT_INCOMPLETE", message: "The agent ended without completing." });
@@ -175,7 +178,7 @@ export class RunManager {
   #end(run: Run, status: RunStatus): void {
     if (run.status !== "running") return;
     run.status = status;
-    run.endedAt = Date.now();
+    run.endedAt = this.#clock.now();
     for (const o of this.#observers) o.onRunEnded?.(run);
   }
 

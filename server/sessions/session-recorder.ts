@@ -1,4 +1,5 @@
 import type { Run, RunObserver } from "../agent/run-manager";
+import { type Clock, realClock } from "../clock";
 import { SEQUENCED_TYPES } from "../router/message-types";
 import type { SessionEventRecord, SessionRecord, SessionStatus } from "../store/records";
 import type { TraceEvent } from "../trace/trace-event";
@@ -32,11 +33,13 @@ export class SessionRecorder implements RunObserver, DeliveryObserver {
   readonly #tracer: Tracer;
   readonly #nodeId: string;
   readonly #gapMs: number;
+  readonly #clock: Clock;
   readonly #dirty = new Set<LiveSession>();
   readonly #flushTimer: NodeJS.Timeout;
 
-  constructor(sink: SessionSink, tracer: Tracer, nodeId: string, gapMs: number) {
+  constructor(sink: SessionSink, tracer: Tracer, nodeId: string, gapMs: number, clock: Clock = realClock) {
     this.#sink = sink;
+    this.#clock = clock;
     this.#tracer = tracer;
     this.#nodeId = nodeId;
     this.#gapMs = gapMs;
@@ -78,7 +81,7 @@ export class SessionRecorder implements RunObserver, DeliveryObserver {
       events: [],
       startedAt: run.startedAt,
       endedAt: null,
-      updatedAt: Date.now(),
+      updatedAt: this.#clock.now(),
     };
     const live: LiveSession = { record, final: false, runEnded: false, violations: 0, timer: undefined, byMessageId: new Map() };
     this.#live.set(run.id, live);
@@ -90,7 +93,7 @@ export class SessionRecorder implements RunObserver, DeliveryObserver {
   onRunInbound(runId: string, inbound: { type: string; message_id: string; payload: Record<string, unknown> }): void {
     const live = this.#live.get(runId);
     if (!live) return;
-    live.record.inbound.push({ ...inbound, at_ms: Date.now() - live.record.startedAt });
+    live.record.inbound.push({ ...inbound, at_ms: this.#clock.now() - live.record.startedAt });
     this.#touch(live);
   }
 
@@ -101,7 +104,7 @@ export class SessionRecorder implements RunObserver, DeliveryObserver {
     const entry: SessionEventRecord = {
       type: event.type,
       payload: event.payload,
-      emitted_at_ms: Date.now() - live.record.startedAt,
+      emitted_at_ms: this.#clock.now() - live.record.startedAt,
       deliveries: deliveries.map((d) => ({ connection_id: d.connection_id, delivered: d.delivered })),
     };
     if (event.seq !== undefined) entry.seq = event.seq;
@@ -124,7 +127,7 @@ export class SessionRecorder implements RunObserver, DeliveryObserver {
     const live = this.#live.get(run.id);
     if (!live) return;
     live.runEnded = true;
-    live.record.endedAt = run.endedAt ?? Date.now();
+    live.record.endedAt = run.endedAt ?? this.#clock.now();
     if (!live.final) this.#finalize(live, run.status === "cancelled" ? "cancelled" : undefined);
     else this.#touch(live, true);
     clearTimeout(live.timer);
@@ -137,7 +140,7 @@ export class SessionRecorder implements RunObserver, DeliveryObserver {
     let n = 0;
     for (const live of this.#live.values()) {
       if (live.final) continue;
-      live.record.endedAt = Date.now();
+      live.record.endedAt = this.#clock.now();
       this.#finalize(live, undefined, true);
       n++;
     }
@@ -168,7 +171,7 @@ export class SessionRecorder implements RunObserver, DeliveryObserver {
     } else {
       const verdict = judgeGoldenPath({
         events: r.events,
-        endMs: (r.endedAt ?? Date.now()) - r.startedAt,
+        endMs: (r.endedAt ?? this.#clock.now()) - r.startedAt,
         ended: live.runEnded,
         gapMs: this.#gapMs,
         isolationViolations: live.violations,
@@ -188,7 +191,7 @@ export class SessionRecorder implements RunObserver, DeliveryObserver {
   }
 
   #touch(live: LiveSession, writeNow = false): void {
-    live.record.updatedAt = Date.now();
+    live.record.updatedAt = this.#clock.now();
     if (writeNow) {
       this.#dirty.delete(live);
       this.#sink.saveSession(live.record);

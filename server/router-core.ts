@@ -1,0 +1,92 @@
+import { AgentCatalog } from "./agent/agent-catalog";
+import { RunManager } from "./agent/run-manager";
+import { type Clock, realClock } from "./clock";
+import type { Config } from "./env";
+import type { Logger } from "./logger";
+import { QualityService } from "./quality/quality-service";
+import { BroadcastBatcher } from "./router/broadcast-batcher";
+import { Router } from "./router/dispatch";
+import { HANDLER_FAMILIES } from "./router/handlers";
+import { HandlerRegistry } from "./router/registry";
+import type { RouterServices } from "./router/services";
+import { type SessionSink, SessionRecorder } from "./sessions/session-recorder";
+import { RouterStats } from "./stats/router-stats";
+import { type ThreadPersistence, ThreadStore } from "./store/thread-store";
+import { Tracer } from "./trace/tracer";
+import { ConnectionRegistry } from "./transport/connection-registry";
+import { Delivery } from "./transport/delivery";
+
+export interface RouterCoreOptions {
+  config: Config;
+  logger: Logger;
+  /** Where threads and sessions are stored (the database live, memory in a replay sandbox). */
+  store: ThreadPersistence & SessionSink & { findSession?(id: string): Promise<{ userId: string; status: string; events: unknown[] } | null> };
+  clock?: Clock;
+  /** Decides whose `payload.simulate` is honoured. */
+  faultPolicy: (userId: string) => boolean;
+}
+
+/** The one router with everything it routes through: registry, delivery, runs, sessions, quality. */
+export interface RouterCore extends RouterServices {
+  router: Router;
+  recorder: SessionRecorder;
+  close(): void;
+}
+
+/**
+ * Builds the router stack. The live node and the replay sandbox both build it here, so a replay runs
+ * through exactly the handlers, middleware and agent the node runs.
+ */
+export function createRouterCore(options: RouterCoreOptions): RouterCore {
+  const { config, logger, store } = options;
+  const clock = options.clock ?? realClock;
+  const tracer = new Tracer(config.NODE_ID);
+  const stats = new RouterStats();
+  const connections = new ConnectionRegistry();
+  const delivery = new Delivery(connections, tracer, stats);
+  const runs = new RunManager(delivery, clock);
+  const quality = new QualityService(delivery);
+  const broadcasts = new BroadcastBatcher((event) => delivery.broadcast(event));
+  const threads = new ThreadStore(store);
+  const recorder = new SessionRecorder(store, tracer, config.NODE_ID, config.GOLDEN_GAP_MS, clock);
+  runs.observe(recorder);
+  runs.observe(quality);
+  delivery.observe(recorder);
+  runs.setLookup(async (runId) => {
+    const s = recorder.get(runId) ?? (await store.findSession?.(runId));
+    if (!s) return null;
+    const status = s.status === "passed" ? "completed" : s.status === "running" || s.status === "cancelled" ? s.status : "failed";
+    return { userId: s.userId, status, eventsEmitted: s.events.length };
+  });
+  const handlers = new HandlerRegistry();
+  for (const family of HANDLER_FAMILIES) handlers.registerFamily(family);
+  handlers.assertComplete();
+  const agents = new AgentCatalog();
+
+  const core = {
+    config,
+    logger,
+    tracer,
+    stats,
+    connections,
+    delivery,
+    handlers,
+    threads,
+    runs,
+    quality,
+    broadcasts,
+    agents,
+    recorder,
+  } as Omit<RouterCore, "router" | "close"> & Partial<Pick<RouterCore, "router" | "close">>;
+  const router = new Router(core as RouterServices);
+  router.setFaultPolicy(options.faultPolicy);
+  core.router = router;
+  core.close = () => {
+    runs.interruptAll();
+    recorder.interruptAll();
+    recorder.close();
+    broadcasts.close();
+    tracer.close();
+  };
+  return core as RouterCore;
+}
