@@ -186,7 +186,10 @@ describe("start_agent and its aliases", () => {
     ["agent_request", "researcher"],
     ["agent", "analyst"],
   ])("%s runs the named agent (%s)", async (type, agentName) => {
-    const { ack, runId, threadId, events } = await runToEnd(alice, { type, payload: { content: "what is 10 - 3?", agent_name: agentName } });
+    const { ack, runId, threadId, events } = await runToEnd(alice, {
+      type,
+      payload: { content: "what is 10 - 3?", agent_name: agentName },
+    });
     expectOkAck(ack, "start_agent");
     expectGoldenRun(events, { runId, threadId, userId: "msg-alice" });
     expect(events[0]!.payload.agent_name).toBe(agentName);
@@ -238,6 +241,22 @@ describe("stop_agent / agent_status_request", () => {
     // The cancelled run emits nothing more (its tool would have completed at 2 s).
     await sleep(300);
     expect(alice.events.filter((e) => e.run_id === runId && e.type === "tool_completed")).toEqual([]);
+  });
+
+  // SERVER BUG: SessionRecorder.onRunInbound ("another inbound message about this run (stop_agent,
+  // agent_status_request)", server/sessions/session-recorder.ts:93) is never called, so a cancelled session's
+  // `inbound` holds only the user_message and a replay of it cannot stop the run (it replays as completed).
+  // Fix: have the stop_agent / agent_status_request handlers (server/router/handlers/agent.ts:52,61) report
+  // the message to the run's observers, e.g. `runs.noteInbound(runId, {type, message_id, payload})` forwarding
+  // to RunObserver.onRunInbound. Remove `.fails` once the stop is recorded.
+  it.fails("a cancelled session records the stop_agent among its inbound messages", async () => {
+    const ack = await alice.send({ type: "user_message", payload: { content: "what is 6 * 5?", simulate: { delay_ms: 2000 } } });
+    const runId = ack.run_id as string;
+    await alice.waitFor((e) => e.run_id === runId && e.type === "tool_executing");
+    const stop = await alice.send({ type: "stop_agent", message_id: "stop-recorded", payload: { run_id: runId } });
+    expect(stop.ok).toBe(true);
+    const session = await sessionWhen(t, runId, "cancelled");
+    expect(session.inbound.map((i) => i.type)).toEqual(["user_message", "stop_agent"]);
   });
 
   it("agent_status_request of a finished run -> agent_status_update {run_id, status: completed, events_emitted}", async () => {
@@ -374,22 +393,35 @@ describe("broadcast", () => {
   });
 
   it("10 queued broadcasts flush together at the 10th", async () => {
-    const started = Date.now();
-    const first9 = await Promise.all(
-      Array.from({ length: 9 }, (_, i) => op.send({ type: "broadcast", payload: { content: `batch-${i}`, priority: i } })),
-    );
-    expect(first9.every((a) => a.ok)).toBe(true);
-    expect(Date.now() - started).toBeLessThan(90); // still inside the 100 ms window
-    const batch = (e: EventRecord) => e.type === "system_message" && String(e.payload.content).startsWith("batch-");
-    expect(op.events.filter(batch)).toEqual([]);
-    const tenth = await op.send({ type: "broadcast", payload: { content: "batch-9", priority: 9 } });
-    expect(tenth.ok).toBe(true);
-    expect(op.events.filter(batch)).toHaveLength(10);
-    for (const c of [u1, u2a, u2b]) {
-      await c.waitFor((e) => batch(e) && e.payload.content === "batch-9");
-      await sleep(20);
-      expect(new Set(c.events.filter(batch).map((e) => e.payload.content)).size).toBe(10);
+    // The 10 must be queued inside one 100 ms window, or the timer flushes the first ones on its own; an
+    // attempt that took longer (a loaded machine) proves nothing either way and is repeated.
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const prefix = `batch${attempt}-`;
+      const batch = (e: EventRecord) => e.type === "system_message" && String(e.payload.content).startsWith(prefix);
+      const started = Date.now();
+      const first9 = await Promise.all(
+        Array.from({ length: 9 }, (_, i) => op.send({ type: "broadcast", payload: { content: `${prefix}${i}`, priority: i } })),
+      );
+      expect(first9.every((a) => a.ok)).toBe(true);
+      const after9 = op.events.filter(batch).length;
+      const tenth = await op.send({ type: "broadcast", payload: { content: `${prefix}9`, priority: 9 } });
+      expect(tenth.ok).toBe(true);
+      const atTenth = op.events.filter(batch).length;
+      if (Date.now() - started >= 95) {
+        await sleep(250);
+        continue;
+      }
+      // Nothing was sent while 9 waited; all 10 were written before the 10th's ack.
+      expect(after9).toBe(0);
+      expect(atTenth).toBe(10);
+      for (const c of [u1, u2a, u2b]) {
+        await c.waitFor((e) => batch(e) && e.payload.content === `${prefix}9`);
+        await sleep(20);
+        expect(new Set(c.events.filter(batch).map((e) => e.payload.content)).size).toBe(10);
+      }
+      return;
     }
+    throw new Error("could not queue 10 broadcasts within 100 ms in 5 attempts");
   });
 
   it("broadcast priority is bounded 0..100", async () => {
