@@ -75,7 +75,12 @@ export class SwitchyardNode {
     this.logger = logger;
     this.tokens = new TokenService(resolveAuthSecret(config.AUTH_SECRET, config.DATA_DIR));
     this.persistence = persistence;
-    this.core = createRouterCore({ config, logger, store: persistence, faultPolicy: faultPolicy(config.FAULT_INJECTION, config.DEMO_TRAFFIC) });
+    this.core = createRouterCore({
+      config,
+      logger,
+      store: persistence,
+      faultPolicy: faultPolicy(config.FAULT_INJECTION, config.DEMO_TRAFFIC),
+    });
     ({
       tracer: this.tracer,
       stats: this.stats,

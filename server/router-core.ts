@@ -20,7 +20,8 @@ export interface RouterCoreOptions {
   config: Config;
   logger: Logger;
   /** Where threads and sessions are stored (the database live, memory in a replay sandbox). */
-  store: ThreadPersistence & SessionSink & { findSession?(id: string): Promise<{ userId: string; status: string; events: unknown[] } | null> };
+  store: ThreadPersistence &
+    SessionSink & { findSession?(id: string): Promise<{ userId: string; status: string; events: unknown[] } | null> };
   clock?: Clock;
   /** Decides whose `payload.simulate` is honoured. */
   faultPolicy: (userId: string) => boolean;

@@ -120,7 +120,11 @@ export class RunManager {
     const run = this.#runs.get(runId);
     if (!run || run.status !== "running") return false;
     run.abort.abort();
-    this.#emit(run, "agent_completed", { status: "cancelled", final_response: "", duration_ms: Math.round(this.#clock.now() - run.startedAt) });
+    this.#emit(run, "agent_completed", {
+      status: "cancelled",
+      final_response: "",
+      duration_ms: Math.round(this.#clock.now() - run.startedAt),
+    });
     this.#end(run, "cancelled");
     return true;
   }

@@ -6,6 +6,8 @@ import { TRACE_KINDS } from "../trace/trace-event";
 import { HttpError, readJson } from "./http-kit";
 import type { ApiRequest, Route } from "./routes";
 import { sessionDetail, sessionSummary } from "../sessions/session-view";
+import { toFixture } from "../replay/fixture";
+import { replayAndStore, replayView } from "../replay/replay-service";
 
 const Limit = z.coerce.number().int().min(1).max(1000).default(100);
 const Cursor = z
@@ -143,6 +145,40 @@ export function apiRoutes(node: SwitchyardNode): Route[] {
         const session = await node.findSession(r.params.id!);
         if (!session) throw new HttpError(404, "NOT_FOUND", `No session ${r.params.id}.`);
         return { body: sessionDetail(session) };
+      },
+    },
+    {
+      method: "POST",
+      path: "/api/sessions/:id/replay",
+      handle: async (r) => {
+        const body = z.object({ faults: z.enum(["recorded", "none"]).default("recorded") }).safeParse(await readJson(r.req));
+        if (!body.success) throw new HttpError(400, "INVALID_MESSAGE", 'Send {"faults": "recorded" | "none"}.');
+        const session = await node.findSession(r.params.id!);
+        if (!session) throw new HttpError(404, "NOT_FOUND", `No session ${r.params.id}.`);
+        if (session.status === "running")
+          throw new HttpError(409, "CONFLICT", "The session is still running; replay it once its verdict is final.");
+        return { body: await replayAndStore(session, body.data.faults, node.config, node.logger, node.persistence) };
+      },
+    },
+    {
+      method: "GET",
+      path: "/api/sessions/:id/replays",
+      handle: async (r) => {
+        const q = query(r, { limit: Limit });
+        return { body: (await node.persistence.listReplays(r.params.id!, q.limit)).map(replayView) };
+      },
+    },
+    {
+      method: "GET",
+      path: "/api/sessions/:id/export",
+      handle: async (r) => {
+        const session = await node.findSession(r.params.id!);
+        if (!session) throw new HttpError(404, "NOT_FOUND", `No session ${r.params.id}.`);
+        const safeName = session.id.replace(/[^A-Za-z0-9_.-]/g, "_");
+        return {
+          body: toFixture(session, node.config.NODE_ID),
+          headers: { "Content-Disposition": `attachment; filename="${safeName}.json"` },
+        };
       },
     },
     {

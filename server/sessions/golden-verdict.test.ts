@@ -69,3 +69,16 @@ describe("golden-path verdict", () => {
     expect(judge(events).passed).toBe(true);
   });
 });
+
+describe("golden-path verdict: dropped tool_executing", () => {
+  it("is a missing event, not an ordering problem", () => {
+    const events = golden().filter((e) => e.type !== "tool_executing");
+    expect(judge(events).reasons).toEqual(["missing_event"]);
+  });
+
+  it("flags tool_executing arriving after its tool_completed", () => {
+    const g = golden();
+    const events = [g[0]!, g[1]!, { ...g[3]!, seq: 3 }, { ...g[2]!, seq: 4 }, g[4]!];
+    expect(judge(events).reasons).toContain("out_of_order");
+  });
+});

@@ -63,6 +63,7 @@ export function judgeGoldenPath(input: VerdictInput): Verdict {
   // Order: no kind may come after a later kind; each tool_completed follows a tool_executing.
   let highest = -1;
   let openTools = 0;
+  let orphanCompletions = 0;
   let lastSeq = 0;
   for (const e of events) {
     const rank = RANK[e.type];
@@ -75,9 +76,16 @@ export function judgeGoldenPath(input: VerdictInput): Verdict {
     const nextTool = e.type === "tool_executing" && highest === RANK.tool_completed;
     if (rank < highest && !thinkingBetweenTools && !nextTool)
       flag("out_of_order", `${e.type} (seq ${e.seq ?? "?"}) arrived after a later stage`);
-    if (e.type === "tool_executing") openTools++;
-    if (e.type === "tool_completed" && openTools-- <= 0)
-      flag("out_of_order", `tool_completed (seq ${e.seq ?? "?"}) without tool_executing`);
+    // A tool_completed with no tool_executing before it is out of order only if the executing event
+    // turns up later; if it never arrives it is a missing event, reported as such.
+    if (e.type === "tool_executing") {
+      if (orphanCompletions > 0) flag("out_of_order", `tool_executing (seq ${e.seq ?? "?"}) arrived after its tool_completed`);
+      else openTools++;
+    }
+    if (e.type === "tool_completed") {
+      if (openTools > 0) openTools--;
+      else orphanCompletions++;
+    }
     highest = Math.max(highest, rank);
   }
 

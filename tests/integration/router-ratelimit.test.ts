@@ -45,20 +45,27 @@ describe("RATE_LIMITED", () => {
     c.close();
   });
 
-  // SERVER BUG: the ack of a rejected message is remembered under its message_id (server/router/dispatch.ts:83
-  // stores every ack, although the comment above it says rejections before routing are not remembered), so a
-  // client retrying a RATE_LIMITED message with the same message_id - the normal retry - gets RATE_LIMITED
-  // again for 10 minutes although the message was never routed. Fix: remember the ack only when the
-  // message reached its handler (e.g. `if (messageId) this.#idempotency.set(...)` only for acks that are ok or
-  // whose rejection came from the handler stage; drop the entry when the ack is RATE_LIMITED / PAYLOAD_TOO_LARGE /
-  // INVALID_MESSAGE from the envelope). Remove `.fails` once fixed.
-  it.fails("a message refused as RATE_LIMITED can be retried with the same message_id", async () => {
+  it("malformed messages are refused as such and cost no rate-limit tokens (docs/protocol.md 3.6)", async () => {
+    const c = await t.connect("rl-garbage");
+    const acks = await Promise.all(Array.from({ length: 8 }, () => c.socket.timeout(5000).emitWithAck("message", "garbage")));
+    expect(acks.map((a) => codeOf(a as Record<string, unknown>))).toEqual(Array(8).fill("INVALID_MESSAGE"));
+    expect(codeOf(await c.send({ type: "ping" }))).toBe("ok");
+    c.close();
+  });
+
+  // PROTOCOL.md: a repeated message_id gets "the ack of the first" again; docs/protocol.md 10.5 / 17.10 make that
+  // hold for a rejected first ack too (retry with a new message_id). Note: the comment at
+  // server/router/dispatch.ts (Router.route, "rejections before routing are not remembered") says otherwise.
+  it("a RATE_LIMITED message retried with the same message_id gets the first ack again; a new message_id is routed", async () => {
     const c = await t.connect("rl-retry");
     const acks = await Promise.all(Array.from({ length: 5 }, (_, i) => c.send({ type: "ping", message_id: `retry-${i}` })));
     expect(codeOf(acks[4]!)).toBe("RATE_LIMITED");
+    expect(acks[4]!.message_id).toBe("retry-4");
     await sleep(1100);
     const retried = await c.send({ type: "ping", message_id: "retry-4" });
+    expect(retried).toEqual(acks[4]);
+    const fresh = await c.send({ type: "ping", message_id: "retry-4b" });
+    expect(fresh).toMatchObject({ ok: true, type: "ping", message_id: "retry-4b" });
     c.close();
-    expect(retried).toMatchObject({ ok: true, type: "ping", message_id: "retry-4" });
   });
 });

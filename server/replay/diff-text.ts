@@ -1,0 +1,34 @@
+import type { FieldChange } from "./event-diff";
+import type { ReplayOutcome } from "./replay-engine";
+
+const show = (v: unknown) => (v === undefined ? "(absent)" : JSON.stringify(v).slice(0, 60));
+const changeText = (c: FieldChange) => `${c.path}: ${show(c.recorded)} -> ${show(c.replayed)}`;
+
+/** A replay outcome as a plain-text report for the command line. */
+export function formatReplay(label: string, recorded: { status: string; reasons: string[] }, outcome: ReplayOutcome): string {
+  const v = outcome.verdict;
+  const lines = [
+    `${label}`,
+    `  session ${outcome.session_id}  recorded: ${recorded.status}${recorded.reasons.length ? ` [${recorded.reasons.join(", ")}]` : ""}`,
+    `  replay (faults: ${outcome.faults}): ${v.passed ? "PASSED" : `FAILED [${v.reasons.join(", ")}]`}`,
+  ];
+  if (outcome.agent.version !== outcome.agent.recorded_version) {
+    lines.push(`  note: recorded with ${outcome.agent.name} ${outcome.agent.recorded_version}, replayed with ${outcome.agent.version}`);
+  }
+  lines.push("  #   status   type             seq  timing    changes");
+  outcome.diff.entries.forEach((e, i) => {
+    const seq = e.recorded?.seq ?? e.replayed?.seq ?? "";
+    const timing = e.timing_delta_ms === undefined ? "" : `${e.timing_delta_ms >= 0 ? "+" : ""}${e.timing_delta_ms}ms`;
+    lines.push(
+      `  ${String(i).padEnd(3)} ${e.status.padEnd(8)} ${e.type.padEnd(16)} ${String(seq).padEnd(4)} ${timing.padEnd(9)} ${(e.changes ?? []).map(changeText).join("; ")}`,
+    );
+  });
+  const first = outcome.diff.first_divergence;
+  lines.push(
+    first === null
+      ? "  no divergence from the recording"
+      : `  first divergence: entry ${first} (${outcome.diff.entries[first]!.status} ${outcome.diff.entries[first]!.type})`,
+  );
+  for (const d of v.details) lines.push(`  - ${d}`);
+  return lines.join("\n");
+}

@@ -1,0 +1,105 @@
+import type { SessionEventRecord } from "../store/records";
+
+/** An event as the diff shows it: ids, timestamps and durations removed, so equal runs compare equal. */
+export interface ComparableEvent {
+  type: string;
+  seq?: number;
+  at_ms: number;
+  payload: Record<string, unknown>;
+}
+
+export interface FieldChange {
+  path: string;
+  recorded: unknown;
+  replayed: unknown;
+}
+
+export interface DiffEntry {
+  status: "same" | "missing" | "extra" | "changed";
+  type: string;
+  recorded?: ComparableEvent;
+  replayed?: ComparableEvent;
+  changes?: FieldChange[];
+  /** Replayed minus recorded emission time (relative to the session start), for aligned events. */
+  timing_delta_ms?: number;
+}
+
+export interface EventDiff {
+  first_divergence: number | null;
+  entries: DiffEntry[];
+}
+
+const IGNORED = /(^|_)id$|^timestamp$|duration|_at$|_at_ms$/;
+
+/** Drops ids, timestamps and durations at every depth. */
+function strip(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(strip);
+  if (value && typeof value === "object") {
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(value).sort()) if (!IGNORED.test(key)) out[key] = strip((value as Record<string, unknown>)[key]);
+    return out;
+  }
+  return value;
+}
+
+export function comparable(e: SessionEventRecord): ComparableEvent {
+  const c: ComparableEvent = { type: e.type, at_ms: Math.round(e.emitted_at_ms), payload: strip(e.payload) as Record<string, unknown> };
+  if (e.seq !== undefined) c.seq = e.seq;
+  return c;
+}
+
+/** Field-level differences between two payloads (dotted paths). */
+export function payloadChanges(a: unknown, b: unknown, path = ""): FieldChange[] {
+  if (a === b) return [];
+  const isObj = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null;
+  if (isObj(a) && isObj(b) && Array.isArray(a) === Array.isArray(b)) {
+    const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
+    return keys.flatMap((k) => payloadChanges(a[k], b[k], path ? `${path}.${k}` : k));
+  }
+  return [{ path: path || "(value)", recorded: a, replayed: b }];
+}
+
+/**
+ * Aligns the recorded and replayed event sequences (longest common subsequence on event type), then
+ * reports each aligned pair as same or changed (payload and seq compared, ids/timestamps/durations
+ * not), recorded-only events as missing and replay-only events as extra, with timing deltas.
+ */
+export function diffEvents(recorded: readonly SessionEventRecord[], replayed: readonly SessionEventRecord[]): EventDiff {
+  const a = recorded.map(comparable);
+  const b = replayed.map(comparable);
+  const n = a.length;
+  const m = b.length;
+  const lcs: number[][] = Array.from({ length: n + 1 }, () => new Array<number>(m + 1).fill(0));
+  for (let i = n - 1; i >= 0; i--) {
+    for (let j = m - 1; j >= 0; j--) {
+      lcs[i]![j] = a[i]!.type === b[j]!.type ? lcs[i + 1]![j + 1]! + 1 : Math.max(lcs[i + 1]![j]!, lcs[i]![j + 1]!);
+    }
+  }
+  const entries: DiffEntry[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < n || j < m) {
+    if (i < n && j < m && a[i]!.type === b[j]!.type) {
+      const changes = payloadChanges({ seq: a[i]!.seq, ...a[i]!.payload }, { seq: b[j]!.seq, ...b[j]!.payload });
+      const entry: DiffEntry = {
+        status: changes.length ? "changed" : "same",
+        type: a[i]!.type,
+        recorded: a[i],
+        replayed: b[j],
+        timing_delta_ms: b[j]!.at_ms - a[i]!.at_ms,
+      };
+      if (changes.length) entry.changes = changes;
+      entries.push(entry);
+      i++;
+      j++;
+    } else if (j < m && (i >= n || lcs[i]![j + 1]! > lcs[i + 1]![j]!)) {
+      entries.push({ status: "extra", type: b[j]!.type, replayed: b[j] });
+      j++;
+    } else {
+      entries.push({ status: "missing", type: a[i]!.type, recorded: a[i] });
+      i++;
+    }
+  }
+  const first = entries.findIndex((e) => e.status !== "same");
+  return { first_divergence: first < 0 ? null : first, entries };
+}

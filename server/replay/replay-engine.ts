@@ -1,0 +1,114 @@
+import { randomUUID } from "node:crypto";
+import type { Config } from "../env";
+import type { Logger } from "../logger";
+import { createRouterCore } from "../router-core";
+import { judgeGoldenPath, type Verdict } from "../sessions/golden-verdict";
+import { MemoryStore } from "../store/memory-store";
+import type { SessionEventRecord, SessionRecord } from "../store/records";
+import type { Connection } from "../transport/connection-registry";
+import type { EventWriter, OutgoingEvent } from "../transport/outgoing-event";
+import { comparable, type ComparableEvent, diffEvents, type EventDiff } from "./event-diff";
+import { settle, VirtualClock } from "./virtual-clock";
+
+export type ReplayFaults = "recorded" | "none";
+
+export interface ReplayOutcome {
+  replay_id: string;
+  session_id: string;
+  faults: ReplayFaults;
+  verdict: Verdict;
+  diff: EventDiff;
+  /** The replayed run's events, comparable form. */
+  events: ComparableEvent[];
+  /** The agent that ran the replay, and whether it differs from the recorded one. */
+  agent: { name: string; version: string; recorded_version: string };
+  created_at: string;
+}
+
+/** Collects what the sandbox writes to the replay's virtual connection. */
+class CollectingWriter implements EventWriter {
+  readonly events: OutgoingEvent[] = [];
+  write(event: OutgoingEvent, onAck?: () => void): void {
+    this.events.push(event);
+    onAck?.();
+  }
+  backlog(): number {
+    return 0;
+  }
+  close(): void {}
+}
+
+/** Virtual time allowed after the last inbound message for the run to finish (covers delay_ms <= 60 s). */
+const SETTLE_LIMIT_MS = 120_000;
+
+/**
+ * Re-runs a recorded session's inbound messages through a fresh router core (the same handlers,
+ * middleware and agent as the live node) in a sandbox: an in-memory store, a virtual clock, and one
+ * virtual connection for a replay identity, so nothing reaches a real socket or counts as anyone's
+ * traffic. Then diffs the replayed events against the recording and judges them against the golden path.
+ */
+export async function replaySession(session: SessionRecord, faults: ReplayFaults, config: Config, logger: Logger): Promise<ReplayOutcome> {
+  const replayId = `rpl_${randomUUID()}`;
+  const clock = new VirtualClock(session.startedAt);
+  const store = new MemoryStore();
+  const core = createRouterCore({
+    config: { ...config, NODE_ID: `replay:${config.NODE_ID}`, RATE_LIMIT_PER_S: 1_000_000, RATE_LIMIT_BURST: 1_000_000 },
+    logger: logger.child({ replay_id: replayId }),
+    store,
+    clock,
+    faultPolicy: () => faults === "recorded",
+  });
+  const writer = new CollectingWriter();
+  const identity = `replay-${session.userId}`.slice(0, 128);
+  const conn: Connection = {
+    id: `replay-conn-${replayId}`,
+    userId: identity,
+    role: "user",
+    nodeId: "replay",
+    connectedAt: clock.now(),
+    lastActivity: clock.now(),
+    acks: false,
+    writer,
+  };
+  core.connections.add(conn);
+
+  let replayRunId: string | undefined;
+  try {
+    for (const inbound of [...session.inbound].sort((a, b) => a.at_ms - b.at_ms)) {
+      await clock.advanceTo(session.startedAt + inbound.at_ms);
+      const payload: Record<string, unknown> = structuredClone(inbound.payload);
+      if (faults === "none") delete payload.simulate;
+      delete payload.thread_id;
+      if (payload.run_id === session.id && replayRunId) payload.run_id = replayRunId;
+      const ack = await core.router.route(conn, { type: inbound.type, payload });
+      if (!replayRunId && ack.ok && ack.run_id) replayRunId = ack.run_id;
+      await settle();
+    }
+    await clock.runUntilIdle(SETTLE_LIMIT_MS);
+  } finally {
+    core.close();
+  }
+
+  const replayed = replayRunId ? store.sessions.get(replayRunId) : undefined;
+  const events: SessionEventRecord[] = replayed?.events ?? [];
+  const verdict = replayed
+    ? judgeGoldenPath({
+        events,
+        endMs: (replayed.endedAt ?? clock.now()) - replayed.startedAt,
+        ended: replayed.endedAt !== null,
+        gapMs: config.GOLDEN_GAP_MS,
+        isolationViolations: 0,
+      })
+    : { passed: false, reasons: ["missing_event" as const], details: ["the replay started no run"] };
+  const agent = core.agents.get(session.agentName);
+  return {
+    replay_id: replayId,
+    session_id: session.id,
+    faults,
+    verdict,
+    diff: diffEvents(session.events, events),
+    events: events.map(comparable),
+    agent: { name: session.agentName, version: agent?.version ?? "unavailable", recorded_version: session.agentVersion },
+    created_at: new Date().toISOString(),
+  };
+}
