@@ -100,6 +100,8 @@ export class SwitchyardNode {
       users: () => this.connections.userCount,
       isolationViolations: () => this.stats.isolationViolations,
       traceDrops: () => this.traceDrops(),
+      clientErrorReports: () => this.stats.clientErrorReports,
+      rejectionsByCode: () => this.stats.errorsByCode,
       sessions: () => this.sessionCounts(),
     });
     this.tracer.addSink(persistence);

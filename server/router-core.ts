@@ -52,6 +52,20 @@ export function createRouterCore(options: RouterCoreOptions): RouterCore {
   const recorder = new SessionRecorder(store, tracer, config.NODE_ID, config.GOLDEN_GAP_MS, clock);
   runs.observe(recorder);
   runs.observe(quality);
+  // The agent's answer joins the thread's history, so get_thread_history shows the conversation.
+  runs.observe({
+    onRunEvent: (run, event) => {
+      if (event.type === "agent_completed" && typeof event.payload.final_response === "string" && event.payload.final_response) {
+        threads.append({
+          threadId: run.threadId,
+          userId: run.userId,
+          runId: run.id,
+          role: "assistant",
+          content: event.payload.final_response,
+        });
+      }
+    },
+  });
   delivery.observe(recorder);
   runs.setLookup(async (runId) => {
     const s = recorder.get(runId) ?? (await store.findSession?.(runId));

@@ -30,6 +30,8 @@ export interface Run {
 /** What a run manager tells the session recorder, quality metrics and alerts. */
 export interface RunObserver {
   onRunStarted?(run: Run, inbound: { type: string; message_id: string; payload: Record<string, unknown> }): void;
+  /** A later inbound message about the run (stop_agent, agent_status_request). */
+  onRunInbound?(runId: string, inbound: { type: string; message_id: string; payload: Record<string, unknown> }): void;
   onRunEvent?(run: Run, event: OutgoingEvent): void;
   onRunEnded?(run: Run): void;
 }
@@ -102,6 +104,11 @@ export class RunManager {
     for (const o of this.#observers) o.onRunStarted?.(run, input.inbound);
     setImmediate(() => void this.#execute(run, input.agent));
     return run;
+  }
+
+  /** Records a later inbound message about a run in its session (for replay). */
+  noteInbound(runId: string, inbound: { type: string; message_id: string; payload: Record<string, unknown> }): void {
+    for (const o of this.#observers) o.onRunInbound?.(runId, inbound);
   }
 
   get(runId: string): Run | undefined {

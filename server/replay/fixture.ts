@@ -79,6 +79,7 @@ export function fromFixture(f: Fixture): SessionRecord {
     nodeId: f.source.node_id,
     status: s.status,
     reasons: s.reasons,
+    details: [],
     agentName: s.agent_name,
     agentVersion: s.agent_version,
     faults: s.faults,

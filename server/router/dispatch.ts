@@ -79,8 +79,12 @@ export class Router {
       if (first) return first;
     }
     const ack = this.#run(ctx, started, rawType);
-    // A repeated message_id is not routed twice; rejections before routing are not remembered.
-    if (messageId) this.#idempotency.set(conn.userId, messageId, ack);
+    if (messageId) {
+      // A repeated message_id is not routed twice: its first ack is returned again. A RATE_LIMITED
+      // ack is the exception (the message was never routed), so a client may retry it later.
+      this.#idempotency.set(conn.userId, messageId, ack);
+      void ack.then((a) => !a.ok && a.error.code === "RATE_LIMITED" && this.#idempotency.delete(conn.userId, messageId));
+    }
     return ack;
   }
 
@@ -145,7 +149,7 @@ export class Router {
     if (typeof raw.type !== "string" || raw.type.length === 0 || raw.type.length > 64) {
       throw new RouterError("INVALID_MESSAGE", "`type` must be a string of 1 to 64 characters.");
     }
-    for (const field of ["message_id", "thread_id"] as const) {
+    for (const field of ["message_id", "thread_id", "run_id"] as const) {
       const v = raw[field];
       if (v !== undefined && (typeof v !== "string" || v.length === 0 || v.length > 128)) {
         throw new RouterError("INVALID_MESSAGE", `\`${field}\` must be a string of 1 to 128 characters.`);
@@ -161,6 +165,7 @@ export class Router {
       payload: raw.payload ?? undefined,
       message_id: raw.message_id as string | undefined,
       thread_id: raw.thread_id as string | undefined,
+      run_id: raw.run_id as string | undefined,
     };
     return next();
   };
@@ -238,7 +243,7 @@ export class Router {
         `Invalid payload for "${entry.type}": ${issue ? `${issue.path.join(".") || "payload"} ${issue.message}` : "invalid"}.`,
       );
     }
-    await this.#checkOwnership(conn.userId, base.envelope.thread_id, rawPayload);
+    await this.#checkOwnership(conn.userId, base.envelope, rawPayload);
 
     const { tracer, stats } = this.#services;
     const ids = { trace_id: base.traceId, user_id: conn.userId, connection_id: conn.id, message_type: entry.type, handler: def.handler };
@@ -271,18 +276,21 @@ export class Router {
   }
 
   /** A thread_id or run_id given by the client must name a thread or run of that user. */
-  async #checkOwnership(userId: string, envelopeThreadId: string | undefined, payload: Record<string, unknown>): Promise<void> {
+  async #checkOwnership(userId: string, envelope: Envelope, payload: Record<string, unknown>): Promise<void> {
     const threadIds = new Set<string>();
-    if (envelopeThreadId) threadIds.add(envelopeThreadId);
+    if (envelope.thread_id) threadIds.add(envelope.thread_id);
     if (typeof payload.thread_id === "string") threadIds.add(payload.thread_id);
     for (const id of threadIds) {
       const thread = await this.#services.threads.find(id);
       if (!thread) throw new RouterError("NOT_FOUND", `No thread ${id.slice(0, 128)}.`);
       if (thread.userId !== userId) throw new RouterError("FORBIDDEN", "That thread belongs to another user.");
     }
-    if (typeof payload.run_id === "string") {
-      const run = await this.#services.runs.describe(payload.run_id);
-      if (!run) throw new RouterError("NOT_FOUND", `No run ${payload.run_id.slice(0, 128)}.`);
+    const runIds = new Set<string>();
+    if (envelope.run_id) runIds.add(envelope.run_id);
+    if (typeof payload.run_id === "string") runIds.add(payload.run_id);
+    for (const id of runIds) {
+      const run = await this.#services.runs.describe(id);
+      if (!run) throw new RouterError("NOT_FOUND", `No run ${id.slice(0, 128)}.`);
       if (run.userId !== userId) throw new RouterError("FORBIDDEN", "That run belongs to another user.");
     }
   }

@@ -20,6 +20,10 @@ export class IdempotencyCache<A> {
     return entry.ack;
   }
 
+  delete(userId: string, messageId: string): void {
+    this.#entries.delete(`${userId}\u0000${messageId}`);
+  }
+
   set(userId: string, messageId: string, ack: Promise<A>): void {
     const now = Date.now();
     // Insertion order is expiry order: sweep expired entries from the front, and cap the size.

@@ -131,5 +131,6 @@ export const EnvelopeSchema = z.object({
   payload: z.record(z.string(), z.unknown()).optional(),
   message_id: z.string().min(1).max(128).optional(),
   thread_id: z.string().min(1).max(128).optional(),
+  run_id: z.string().min(1).max(128).optional(),
 });
 export type Envelope = z.infer<typeof EnvelopeSchema>;

@@ -74,6 +74,7 @@ export class SessionRecorder implements RunObserver, DeliveryObserver {
       nodeId: this.#nodeId,
       status: "running",
       reasons: [],
+      details: [],
       agentName: run.agentName,
       agentVersion: run.agentVersion,
       faults: { ...run.faults },
@@ -168,6 +169,7 @@ export class SessionRecorder implements RunObserver, DeliveryObserver {
     if (status === "cancelled") {
       r.status = "cancelled";
       r.reasons = [];
+      r.details = ["stopped by stop_agent"];
     } else {
       const verdict = judgeGoldenPath({
         events: r.events,
@@ -179,6 +181,7 @@ export class SessionRecorder implements RunObserver, DeliveryObserver {
       });
       r.status = verdict.passed ? "passed" : "failed";
       r.reasons = verdict.reasons;
+      r.details = verdict.details;
     }
     this.#tracer.record("session_verdict", {
       trace_id: this.#tracer.newTraceId(),

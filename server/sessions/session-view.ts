@@ -1,4 +1,3 @@
-import { judgeGoldenPath } from "./golden-verdict";
 import type { SessionRecord, SessionStatus } from "../store/records";
 
 export const SESSION_STATUSES = ["running", "passed", "failed", "cancelled"] as const satisfies readonly SessionStatus[];
@@ -23,21 +22,10 @@ export function sessionSummary(s: SessionRecord) {
 }
 
 /** A session with everything recorded (GET /api/sessions/:id). */
-export function sessionDetail(s: SessionRecord, gapMs = 15000) {
-  const details =
-    s.status === "failed"
-      ? judgeGoldenPath({
-          events: s.events,
-          endMs: (s.endedAt ?? Date.now()) - s.startedAt,
-          ended: s.endedAt !== null,
-          gapMs,
-          isolationViolations: 0,
-          interrupted: s.reasons.includes("interrupted"),
-        }).details
-      : [];
+export function sessionDetail(s: SessionRecord) {
   return {
     ...sessionSummary(s),
-    verdict: { passed: s.status === "passed", reasons: s.reasons, details },
+    verdict: { passed: s.status === "passed", reasons: s.reasons, details: s.details },
     agent_version: s.agentVersion,
     faults: s.faults,
     inbound: s.inbound,

@@ -7,6 +7,8 @@ export interface MetricsSource {
   users(): number;
   isolationViolations(): number;
   traceDrops(): number;
+  clientErrorReports(): ReadonlyMap<string, number>;
+  rejectionsByCode(): ReadonlyMap<string, number>;
   sessions(): Promise<Record<string, number>>;
 }
 
@@ -68,6 +70,24 @@ export class PrometheusMetrics {
       registers: [r],
       collect() {
         this.set(source.traceDrops());
+      },
+    });
+    new Gauge({
+      name: "switchyard_client_error_reports_total",
+      help: "error_message reports sent by clients, by their error_code",
+      labelNames: ["error_code"],
+      registers: [r],
+      collect() {
+        for (const [code, n] of source.clientErrorReports()) this.set({ error_code: code }, n);
+      },
+    });
+    new Gauge({
+      name: "switchyard_rejections_total",
+      help: "Client messages refused, by contract error code",
+      labelNames: ["code"],
+      registers: [r],
+      collect() {
+        for (const [code, n] of source.rejectionsByCode()) this.set({ code }, n);
       },
     });
     new Gauge({

@@ -43,6 +43,8 @@ export interface SessionRecord {
   nodeId: string;
   status: SessionStatus;
   reasons: string[];
+  /** One line per verdict finding (which event, which seq, how long a gap). */
+  details: string[];
   agentName: string;
   agentVersion: string;
   faults: Record<string, unknown>;

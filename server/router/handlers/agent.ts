@@ -51,6 +51,7 @@ export const agentHandlers: HandlerFamily = {
       handler: "AgentHandler.stopAgent",
       handle: (ctx, payload) => {
         // Stopping a run that already ended is a no-op: the ack is ok and no event follows.
+        ctx.services.runs.noteInbound(payload.run_id, { type: ctx.type, message_id: ctx.messageId, payload: { run_id: payload.run_id } });
         ctx.services.runs.stop(payload.run_id);
         return { run_id: payload.run_id };
       },
@@ -61,6 +62,7 @@ export const agentHandlers: HandlerFamily = {
       handle: async (ctx, payload) => {
         const run = await ctx.services.runs.describe(payload.run_id);
         if (!run) throw new RouterError("NOT_FOUND", `No run ${payload.run_id}.`);
+        ctx.services.runs.noteInbound(payload.run_id, { type: ctx.type, message_id: ctx.messageId, payload: { run_id: payload.run_id } });
         ctx.toUser(
           "agent_status_update",
           { run_id: payload.run_id, status: run.status, events_emitted: run.eventsEmitted },
