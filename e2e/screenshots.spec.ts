@@ -49,7 +49,13 @@ test("screenshots of every page with traffic", async ({ operatorPage: page, chat
   await page.waitForTimeout(300);
   await page.screenshot({ path: `${OUT}/flows.png` });
   await shot("/handlers", "handlers", () => expect(page.getByTestId("handlers-row").first()).toBeVisible());
-  await shot("/users", "users", () => expect(page.getByTestId("users-row").first()).toBeVisible());
+  await page.goto("/users");
+  const twoConnections = page.locator(`[data-testid="users-row"][data-user="${clients[0]!.userId}"]`);
+  await expect(twoConnections).toBeVisible();
+  await twoConnections.click();
+  await expect(page.getByTestId("user-connection-row").first()).toBeVisible();
+  await page.waitForTimeout(800);
+  await page.screenshot({ path: `${OUT}/users.png` });
   await shot("/sessions", "sessions", () => expect(page.getByTestId("sessions-row").first()).toBeVisible());
   await shot(`/sessions/${failed.runId}`, "session", () => expect(page.getByTestId("session-timeline")).toBeVisible());
   await page.screenshot({ path: `${OUT}/session-full.png`, fullPage: true });

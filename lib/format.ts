@@ -78,3 +78,19 @@ export function shortId(id: string | null | undefined, keep = 8): string {
   if (!id) return "–";
   return id.length <= keep * 2 + 1 ? id : `${id.slice(0, keep)}…${id.slice(-4)}`;
 }
+
+/** Axis ticks: 0, 0.5, 12, 1.2k; never wider than five characters. */
+export function fmtCompact(n: number): string {
+  if (!Number.isFinite(n)) return "";
+  const a = Math.abs(n);
+  if (a >= 1_000_000) return `${+(n / 1_000_000).toFixed(1)}M`;
+  if (a >= 1000) return `${+(n / 1000).toFixed(1)}k`;
+  return String(+n.toFixed(a < 10 ? 1 : 0));
+}
+
+/** Axis ticks for latency: "0.5ms", "12ms", "1.5s". */
+export function fmtAxisMs(n: number): string {
+  if (!Number.isFinite(n)) return "";
+  if (n >= 1000) return `${+(n / 1000).toFixed(1)}s`;
+  return `${+n.toFixed(n < 10 ? 1 : 0)}ms`;
+}

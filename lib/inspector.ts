@@ -31,6 +31,8 @@ export interface InspectorSnapshot {
   handlers: HandlerInfo[];
   connections: ConnectionInfo[];
   stats: Stats;
+  /** Extension of this server: the last SERIES_MINUTES of points, so the charts start full. */
+  series?: SeriesPoint[];
 }
 
 export interface TraceBatch {
@@ -41,6 +43,8 @@ export interface TraceBatch {
 interface ServerToClientEvents {
   snapshot: (s: InspectorSnapshot) => void;
   stats: (p: SeriesPoint) => void;
+  /** Extension of this server: the /api/stats totals, once a second. */
+  totals: (s: Stats) => void;
   trace: (b: TraceBatch | TraceEvent[]) => void;
 }
 
@@ -165,6 +169,10 @@ export function InspectorProvider({ children }: { children: ReactNode }): ReactN
       if (Array.isArray(s.handlers)) qc.setQueryData(queryKeys.handlers(), s.handlers);
       if (Array.isArray(s.connections)) qc.setQueryData(queryKeys.connections(), s.connections);
       if (s.stats && typeof s.stats === "object") qc.setQueryData(queryKeys.stats(), s.stats);
+      if (Array.isArray(s.series)) qc.setQueryData(queryKeys.series(SERIES_MINUTES), s.series);
+    });
+    socket.on("totals", (s) => {
+      if (s && typeof s === "object") qc.setQueryData(queryKeys.stats(), s);
     });
     socket.on("stats", (p) => {
       qc.setQueryData<SeriesPoint[]>(queryKeys.series(SERIES_MINUTES), (old) => appendPoint(old, p));

@@ -4,10 +4,11 @@ export type Theme = (typeof THEMES)[number];
 export const THEME_STORAGE_KEY = "switchyard-theme";
 
 /**
+ * Dark unless the operator chose light: a console on a wall screen should not follow the OS.
  * Runs before the first paint (inline in <head>) so a light-theme user never sees a dark flash.
  * Kept as a string because it must not wait for React.
  */
-export const THEME_BOOT_SCRIPT = `(function(){try{var t=localStorage.getItem(${JSON.stringify(THEME_STORAGE_KEY)});if(t!=="light"&&t!=="dark"){t=window.matchMedia("(prefers-color-scheme: light)").matches?"light":"dark"}document.documentElement.setAttribute("data-theme",t)}catch(e){}})();`;
+export const THEME_BOOT_SCRIPT = `(function(){try{var t=localStorage.getItem(${JSON.stringify(THEME_STORAGE_KEY)});if(t!=="light"){t="dark"}document.documentElement.setAttribute("data-theme",t)}catch(e){}})();`;
 
 export function readTheme(): Theme {
   if (typeof document === "undefined") return "dark";

@@ -13,7 +13,10 @@ export interface SeriesLine<K extends string> {
 interface Props<K extends string> {
   data: ReadonlyArray<{ x: number } & Record<K, number | null>>;
   lines: ReadonlyArray<SeriesLine<K>>;
+  /** For tooltips: full precision with unit. */
   format: (v: number) => string;
+  /** For the axis: short, so ticks never wrap. */
+  tickFormat?: (v: number) => string;
   testId: string;
 }
 
@@ -21,7 +24,7 @@ interface Props<K extends string> {
  * A compact live line chart. Animation is off: points arrive every second and an animated redraw
  * would never settle.
  */
-export function TimeSeriesChart<K extends string>({ data, lines, format, testId }: Props<K>) {
+export function TimeSeriesChart<K extends string>({ data, lines, format, tickFormat, testId }: Props<K>) {
   return (
     <div className="chart-box" data-testid={testId}>
       <ResponsiveContainer width="100%" height="100%">
@@ -40,13 +43,12 @@ export function TimeSeriesChart<K extends string>({ data, lines, format, testId 
             minTickGap={40}
           />
           <YAxis
-            width={48}
-            tickFormatter={(v: number) => format(v)}
+            width={44}
+            tickFormatter={(v: number) => (tickFormat ?? format)(v)}
             stroke="var(--faint)"
             tick={{ fontSize: 10.5, fill: "var(--faint)" }}
             tickLine={false}
             axisLine={false}
-            allowDecimals={false}
           />
           <Tooltip
             isAnimationActive={false}

@@ -12,8 +12,9 @@ export function FlowChain({ g }: { g: FlowGroup }) {
     const failed = g.has.has("handler_failed");
     steps.push({
       cls: failed ? "k-bad" : "k-handler",
-      text: `${g.handler}${g.handler_ms !== null ? ` ${fmtMs(g.handler_ms)}` : ""}${failed ? " failed" : ""}`,
-      title: failed ? g.error?.message : undefined,
+      // The handler has its own column; the chain shows what it cost.
+      text: `handler${g.handler_ms !== null ? ` ${fmtMs(g.handler_ms)}` : ""}${failed ? " failed" : ""}`,
+      title: failed ? `${g.handler}: ${g.error?.message ?? "failed"}` : g.handler,
     });
   }
   if (g.emitted_count > 0) {
@@ -28,7 +29,7 @@ export function FlowChain({ g }: { g: FlowGroup }) {
     const conns = g.delivered_to.size;
     steps.push({
       cls: "k-delivered",
-      text: `delivered ×${g.delivered_count} → ${conns} conn${conns === 1 ? "" : "s"}`,
+      text: `delivered ${g.delivered_count}→${conns}c`,
       title: [...g.delivered_to].join("\n"),
     });
   }
@@ -36,6 +37,9 @@ export function FlowChain({ g }: { g: FlowGroup }) {
   if (g.acknowledged_count > 0) steps.push({ cls: "k-other", text: `acked ×${g.acknowledged_count}` });
   if (g.has.has("isolation_violation")) steps.push({ cls: "k-bad", text: "ISOLATION VIOLATION" });
   if (g.has.has("session_verdict")) steps.push({ cls: "k-other", text: "verdict" });
+  // An error carried by any other step (an agent_error emitted, a failed delivery) still shows.
+  if (g.error && !["rejected", "handler_failed", "undelivered", "isolation_violation"].includes(g.error.kind))
+    steps.push({ cls: "k-bad", text: g.error.code, title: g.error.message });
   return (
     <span className="chain">
       {steps.map((s, i) => (

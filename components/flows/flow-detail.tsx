@@ -1,6 +1,7 @@
 import Link from "next/link";
+import { memo } from "react";
 import type { FlowGroup } from "@/lib/flow-groups";
-import { fmtClock, fmtMs, toMs } from "@/lib/format";
+import { fmtClock, fmtMs, shortId, toMs } from "@/lib/format";
 import { Empty } from "@/components/ui/states";
 
 const KIND_CLASS: Record<string, string> = {
@@ -17,7 +18,13 @@ const KIND_CLASS: Record<string, string> = {
 };
 
 /** Every step of one chain, with offsets from the first, for the selected row. */
-export function FlowDetail({ g }: { g: FlowGroup | null }) {
+export const FlowDetail = memo(
+  FlowDetailInner,
+  // Rebuilt groups are new objects; only a chain that gained steps needs redrawing.
+  (a, b) => a.g?.trace_id === b.g?.trace_id && a.g?.events.length === b.g?.events.length,
+);
+
+function FlowDetailInner({ g }: { g: FlowGroup | null }) {
   if (!g) return <Empty compact>Select a row to see every step of its chain.</Empty>;
   return (
     <div data-testid="flow-detail">
@@ -59,7 +66,7 @@ export function FlowDetail({ g }: { g: FlowGroup | null }) {
             <span className="mono ellipsis" title={JSON.stringify(e)}>
               {[
                 e.message_type,
-                e.connection_id ? `→ ${e.connection_id}` : null,
+                e.connection_id ? `→ ${shortId(e.connection_id, 9)}` : null,
                 e.duration_ms !== undefined && e.duration_ms !== null ? fmtMs(e.duration_ms) : null,
                 e.error ? `${e.error.code}: ${e.error.message}` : null,
               ]

@@ -47,17 +47,28 @@ export function FlowTail({ groups, selected, onSelect }: Props) {
   );
 }
 
-const FlowRow = memo(function FlowRow({
-  g,
-  top,
-  selected,
-  onSelect,
-}: {
+/**
+ * Groups are rebuilt on every flush, so identity says nothing; a chain only looks different when
+ * it gained steps, moved, or its selection changed.
+ */
+function sameRow(a: RowProps, b: RowProps): boolean {
+  return (
+    a.g.trace_id === b.g.trace_id &&
+    a.g.events.length === b.g.events.length &&
+    a.top === b.top &&
+    a.selected === b.selected &&
+    a.onSelect === b.onSelect
+  );
+}
+
+interface RowProps {
   g: FlowGroup;
   top: number;
   selected: boolean;
   onSelect: (id: string) => void;
-}) {
+}
+
+const FlowRow = memo(function FlowRow({ g, top, selected, onSelect }: RowProps) {
   const latency = g.last_ts - g.first_ts;
   return (
     <div
@@ -84,4 +95,4 @@ const FlowRow = memo(function FlowRow({
       <span className="num mono muted">{g.events.length > 1 ? fmtMs(latency) : "–"}</span>
     </div>
   );
-});
+}, sameRow);

@@ -1,7 +1,8 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
-import { useEffect, useMemo, useState } from "react";
+import { useDeferredValue, useEffect, useMemo, useState } from "react";
+import { useThrottled } from "@/lib/use-throttled";
 import { PageHead } from "@/components/ui/page-head";
 import { EmptyTraffic, Empty } from "@/components/ui/states";
 import { api } from "@/lib/api";
@@ -57,9 +58,13 @@ export function FlowsView() {
     [subscribe, resume],
   );
 
-  const groups = useMemo(() => groupTraces(snap.events), [snap]);
+  // Rendering the tail may lag a flush behind; typing in the filters never waits for it.
+  const deferred = useDeferredValue(snap);
+  const groups = useMemo(() => groupTraces(deferred.events), [deferred]);
   const visible = useMemo(() => groups.filter((g) => matchGroup(g, filter)), [groups, filter]);
-  const graph = useMemo(() => buildFlowGraph(visible), [visible]);
+  // The picture changes slowly; redrawing it once a second is plenty.
+  const graphSource = useThrottled(visible, 1000);
+  const graph = useMemo(() => buildFlowGraph(graphSource), [graphSource]);
   const selectedGroup = useMemo(
     () => visible.find((g) => g.trace_id === selected) ?? groups.find((g) => g.trace_id === selected) ?? null,
     [visible, groups, selected],

@@ -6,9 +6,10 @@ import { TimeSeriesChart } from "@/components/charts/time-series-chart";
 import { PageHead } from "@/components/ui/page-head";
 import { EmptyTraffic, ErrorState, Loading } from "@/components/ui/states";
 import { api, type SeriesPoint } from "@/lib/api";
-import { fmtInt, fmtMs, fmtPct, fmtRate, toMs } from "@/lib/format";
+import { fmtAxisMs, fmtCompact, fmtInt, fmtMs, fmtPct, fmtRate, toMs } from "@/lib/format";
 import { SERIES_MINUTES, useInspector } from "@/lib/inspector";
 import { queryKeys } from "@/lib/query-keys";
+import { BusiestHandlers, RecentSessions } from "./overview-lists";
 import { StatCard, StatCardSkeleton } from "./stat-card";
 
 const WINDOWS = [1, 5, 15] as const;
@@ -173,6 +174,7 @@ export function OverviewView() {
               testId="chart-throughput"
               data={chart}
               format={(v) => fmtRate(v)}
+              tickFormat={fmtCompact}
               lines={[
                 { key: "messages", label: "messages", color: "var(--chart-1)" },
                 { key: "events", label: "events", color: "var(--chart-2)" },
@@ -197,6 +199,7 @@ export function OverviewView() {
               testId="chart-latency"
               data={chart}
               format={(v) => fmtMs(v)}
+              tickFormat={fmtAxisMs}
               lines={[
                 { key: "p50", label: "p50", color: "var(--chart-1)" },
                 { key: "p99", label: "p99", color: "var(--chart-3)", dashed: true },
@@ -204,6 +207,10 @@ export function OverviewView() {
             />
           )}
         </section>
+      </div>
+      <div className="grid-2">
+        <RecentSessions />
+        <BusiestHandlers />
       </div>
     </div>
   );

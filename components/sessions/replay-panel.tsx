@@ -3,7 +3,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { ErrorState, Loading } from "@/components/ui/states";
-import { api, type ReplayDiff, type ReplayFaults, type Verdict } from "@/lib/api";
+import { ApiError, api, type ReplayDiff, type ReplayFaults, type Verdict } from "@/lib/api";
 import { fmtDateTime } from "@/lib/format";
 import { queryKeys } from "@/lib/query-keys";
 import { ReasonChips } from "./status-badge";
@@ -120,6 +120,10 @@ export function ReplayPanel({ sessionId, running }: { sessionId: string; running
       </div>
       {history.isPending ? (
         <Loading compact />
+      ) : history.isError && history.error instanceof ApiError && history.error.status === 404 ? (
+        <div className="state compact" data-testid="replay-unavailable">
+          This server does not offer replays yet.
+        </div>
       ) : history.isError ? (
         <ErrorState compact error={history.error} retry={() => void history.refetch()} />
       ) : items.length === 0 ? (

@@ -7,6 +7,23 @@ function pct(ms: number, span: number): string {
   return `${Math.min(100, Math.max(0, (ms / span) * 100)).toFixed(3)}%`;
 }
 
+/** Minimum distance between two markers, in % of the track. */
+const MIN_SEP = 1.4;
+
+/**
+ * Positions (in %) for markers sorted by time, nudged apart so events emitted in the same
+ * millisecond stay visible and in order; the tooltip keeps the true time.
+ */
+function dodge(times: readonly number[], span: number): number[] {
+  const pos = times.map((t) => Math.min(100, Math.max(0, (t / span) * 100)));
+  for (let i = 1; i < pos.length; i++) pos[i] = Math.max(pos[i] ?? 0, (pos[i - 1] ?? 0) + MIN_SEP);
+  for (let i = pos.length - 1; i >= 0; i--) {
+    const limit = i === pos.length - 1 ? 100 : (pos[i + 1] ?? 100) - MIN_SEP;
+    pos[i] = Math.max(0, Math.min(pos[i] ?? 0, limit));
+  }
+  return pos;
+}
+
 /**
  * Inbound messages and the run's events on one time axis: a lane for what the client sent, one for
  * what the run emitted, and one per connection showing what was written to it. Gaps are hatched,
@@ -15,6 +32,14 @@ function pct(ms: number, span: number): string {
 export function SessionTimeline({ s, a }: { s: SessionDetail; a: SessionAnalysis }) {
   // A little headroom so the last marker is not cut in half by the edge.
   const span = a.span_ms * 1.04;
+  const at = dodge(
+    a.events.map((e) => e.emitted_at_ms),
+    span,
+  ).map((p) => `${p.toFixed(3)}%`);
+  const inboundAt = dodge(
+    s.inbound.map((m) => m.at_ms),
+    span,
+  ).map((p) => `${p.toFixed(3)}%`);
   const gapBoxes = a.gaps.map((g, i) => (
     <div
       key={`gap-${i}`}
@@ -43,7 +68,7 @@ export function SessionTimeline({ s, a }: { s: SessionDetail; a: SessionAnalysis
             <span
               key={i}
               className="tl-mark inbound"
-              style={{ left: pct(m.at_ms, span) }}
+              style={{ left: inboundAt[i] }}
               title={`${m.type} at +${fmtSpan(m.at_ms)}${m.message_id ? `\n${m.message_id}` : ""}`}
             />
           ))}
@@ -58,7 +83,7 @@ export function SessionTimeline({ s, a }: { s: SessionDetail; a: SessionAnalysis
               key={i}
               className="tl-mark"
               data-type={e.type}
-              style={{ left: pct(e.emitted_at_ms, span), background: eventColor(e.type) }}
+              style={{ left: at[i], background: eventColor(e.type) }}
               title={`${e.type}${e.seq ? ` #${e.seq}` : ""} at +${fmtSpan(e.emitted_at_ms)}`}
             />
           ))}
@@ -93,7 +118,7 @@ export function SessionTimeline({ s, a }: { s: SessionDetail; a: SessionAnalysis
                     key={i}
                     className={`tl-mark${cls}`}
                     data-testid={!d.delivered && !d.recovered ? "timeline-undelivered" : undefined}
-                    style={{ left: pct(e.emitted_at_ms, span), background: eventColor(e.type) }}
+                    style={{ left: at[i], background: eventColor(e.type) }}
                     title={`${e.type}${e.seq ? ` #${e.seq}` : ""}: ${state}${d.acknowledged ? ", acknowledged" : ""}`}
                   />
                 );
