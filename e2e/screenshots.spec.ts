@@ -45,9 +45,10 @@ test("screenshots of every page with traffic", async ({ operatorPage: page, chat
   await page.waitForTimeout(8000);
   await shot("/", "overview", () => expect(page.getByTestId("stat-connections")).toBeVisible());
   await shot("/flows", "flows", () => expect(page.getByTestId("flows-row").first()).toBeVisible());
+  await page.getByTestId("flow-graph").screenshot({ path: `${OUT}/flows-graph.png` });
   await page.getByTestId("flows-row").filter({ hasText: "received" }).first().click();
   await page.waitForTimeout(300);
-  await page.screenshot({ path: `${OUT}/flows.png` });
+  await page.screenshot({ path: `${OUT}/flows-chain.png` });
   await shot("/handlers", "handlers", () => expect(page.getByTestId("handlers-row").first()).toBeVisible());
   await page.goto("/users");
   const twoConnections = page.locator(`[data-testid="users-row"][data-user="${clients[0]!.userId}"]`);
@@ -58,7 +59,10 @@ test("screenshots of every page with traffic", async ({ operatorPage: page, chat
   await page.screenshot({ path: `${OUT}/users.png` });
   await shot("/sessions", "sessions", () => expect(page.getByTestId("sessions-row").first()).toBeVisible());
   await shot(`/sessions/${failed.runId}`, "session", () => expect(page.getByTestId("session-timeline")).toBeVisible());
+  await page.getByTestId("replay-none").click();
+  await expect(page.getByTestId("replay-result")).toBeVisible({ timeout: 60_000 });
   await page.screenshot({ path: `${OUT}/session-full.png`, fullPage: true });
+  await page.getByTestId("replay-panel").screenshot({ path: `${OUT}/session-replay.png` });
 
   await page.evaluate(() => localStorage.setItem("switchyard-theme", "light"));
   await shot("/", "overview-light", () => expect(page.getByTestId("stat-connections")).toBeVisible());

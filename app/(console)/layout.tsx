@@ -1,5 +1,6 @@
 import type { ReactNode } from "react";
 import { ConsoleProviders } from "@/components/providers";
+import { ConnectionBanner } from "@/components/shell/connection-banner";
 import { Sidebar } from "@/components/shell/sidebar";
 
 export default function ConsoleLayout({ children }: { children: ReactNode }) {
@@ -7,7 +8,10 @@ export default function ConsoleLayout({ children }: { children: ReactNode }) {
     <ConsoleProviders>
       <div className="shell">
         <Sidebar />
-        <main className="main">{children}</main>
+        <main className="main">
+          <ConnectionBanner />
+          {children}
+        </main>
       </div>
     </ConsoleProviders>
   );

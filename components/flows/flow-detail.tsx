@@ -1,7 +1,7 @@
 import Link from "next/link";
 import { memo } from "react";
 import type { FlowGroup } from "@/lib/flow-groups";
-import { fmtClock, fmtMs, shortId, toMs } from "@/lib/format";
+import { fmtClock, fmtMs, fmtSpan, shortId, toMs } from "@/lib/format";
 import { Empty } from "@/components/ui/states";
 
 const KIND_CLASS: Record<string, string> = {
@@ -25,7 +25,7 @@ export const FlowDetail = memo(
 );
 
 function FlowDetailInner({ g }: { g: FlowGroup | null }) {
-  if (!g) return <Empty compact>Select a row to see every step of its chain.</Empty>;
+  if (!g) return <Empty compact>This chain has left the tail (it keeps the last 2,000 events).</Empty>;
   return (
     <div data-testid="flow-detail">
       <dl className="kv">
@@ -59,7 +59,7 @@ function FlowDetailInner({ g }: { g: FlowGroup | null }) {
       <div className="detail-list" style={{ maxHeight: 380, overflowY: "auto" }}>
         {g.events.map((e) => (
           <div className="detail-item" key={e.id}>
-            <span className="mono faint num">+{fmtMs((toMs(e.ts) ?? g.first_ts) - g.first_ts)}</span>
+            <span className="mono faint num">+{fmtSpan((toMs(e.ts) ?? g.first_ts) - g.first_ts)}</span>
             <span>
               <span className={`step ${KIND_CLASS[e.kind] ?? "k-other"}`}>{e.kind}</span>
             </span>

@@ -33,6 +33,7 @@ function fold(edgesIn: Edge[], fromKeep: Set<string>, toKeep: Set<string>): Edge
   return [...m.values()];
 }
 
+/** The vertical centre of a node's box. */
 function yOf(list: Node[], name: string): number {
   const i = list.findIndex((n) => n.name === name);
   return TOP + Math.max(0, i) * ROW + (ROW - 6) / 2;
@@ -55,8 +56,8 @@ export function FlowGraph({ graph }: { graph: Graph }) {
   ];
 
   const link = (e: Edge, a: Node[], b: Node[], x0: number, x1: number, color: string) => {
-    const y0 = yOf(a, e.from) + 10;
-    const y1 = yOf(b, e.to) + 10;
+    const y0 = yOf(a, e.from);
+    const y1 = yOf(b, e.to);
     const mx = (x0 + x1) / 2;
     return (
       <path

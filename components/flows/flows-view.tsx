@@ -106,7 +106,8 @@ export function FlowsView() {
             {paused ? "paused" : status === "live" ? "live" : status}
           </span>
         </div>
-        <div className="flows-layout" style={{ gap: 0 }}>
+        {/* The chain panel only takes room once a row is picked: the tail needs the width. */}
+        <div className={`flows-layout${selected ? " has-detail" : ""}`}>
           <div style={{ minWidth: 0 }}>
             {visible.length === 0 ? (
               snap.events.length === 0 ? (
@@ -118,17 +119,17 @@ export function FlowsView() {
               <FlowTail groups={visible} selected={selected} onSelect={setSelected} />
             )}
           </div>
-          <aside style={{ borderLeft: "1px solid var(--border)", minWidth: 0 }}>
-            <div className="panel-head">
-              <h2>Chain</h2>
-              {selectedGroup ? (
-                <button type="button" className="btn ghost small" onClick={() => setSelected(null)}>
+          {selected ? (
+            <aside className="flows-aside">
+              <div className="panel-head">
+                <h2>Chain</h2>
+                <button type="button" className="btn ghost small" data-testid="flow-detail-close" onClick={() => setSelected(null)}>
                   Close
                 </button>
-              ) : null}
-            </div>
-            <FlowDetail g={selectedGroup} />
-          </aside>
+              </div>
+              <FlowDetail g={selectedGroup} />
+            </aside>
+          ) : null}
         </div>
       </section>
       <section className="panel">

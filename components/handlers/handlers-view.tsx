@@ -49,7 +49,7 @@ export function HandlersView() {
         </div>
         {handlers.isPending ? (
           <Loading />
-        ) : handlers.isError ? (
+        ) : !handlers.data ? (
           <ErrorState error={handlers.error} retry={() => void handlers.refetch()} />
         ) : sorted.length === 0 ? (
           <Empty>No handler is registered.</Empty>
@@ -116,7 +116,7 @@ export function HandlersView() {
         </div>
         {unhandled.isPending ? (
           <Loading compact />
-        ) : unhandled.isError ? (
+        ) : !unhandled.data ? (
           <ErrorState compact error={unhandled.error} retry={() => void unhandled.refetch()} />
         ) : unhandled.data.length === 0 ? (
           <Empty compact>Every type that arrived matched a handler.</Empty>

@@ -25,7 +25,7 @@ export function RecentSessions() {
       </div>
       {q.isPending ? (
         <Loading compact />
-      ) : q.isError ? (
+      ) : !q.data ? (
         <ErrorState compact error={q.error} retry={() => void q.refetch()} />
       ) : q.data.length === 0 ? (
         <Empty compact>No session yet.</Empty>
@@ -74,7 +74,7 @@ export function BusiestHandlers() {
       </div>
       {q.isPending ? (
         <Loading compact />
-      ) : q.isError ? (
+      ) : !q.data ? (
         <ErrorState compact error={q.error} retry={() => void q.refetch()} />
       ) : top.length === 0 ? (
         <Empty compact>No message routed yet.</Empty>

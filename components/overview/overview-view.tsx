@@ -90,7 +90,7 @@ export function OverviewView() {
         }
       />
 
-      {stats.isError ? (
+      {stats.isError && !stats.data ? (
         <div className="panel">
           <ErrorState error={stats.error} retry={() => void stats.refetch()} />
         </div>
@@ -167,7 +167,7 @@ export function OverviewView() {
           </div>
           {series.isPending ? (
             <Loading compact />
-          ) : series.isError ? (
+          ) : !series.data ? (
             <ErrorState compact error={series.error} retry={() => void series.refetch()} />
           ) : (
             <TimeSeriesChart
@@ -192,7 +192,7 @@ export function OverviewView() {
           </div>
           {series.isPending ? (
             <Loading compact />
-          ) : series.isError ? (
+          ) : !series.data ? (
             <ErrorState compact error={series.error} retry={() => void series.refetch()} />
           ) : (
             <TimeSeriesChart

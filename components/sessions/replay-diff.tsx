@@ -18,11 +18,32 @@ function seqOf(v: unknown): string {
   return "";
 }
 
+function show(v: unknown): string {
+  const s = JSON.stringify(v) ?? "undefined";
+  return s.length > 60 ? `${s.slice(0, 59)}…` : s;
+}
+
+/** Field changes come as {path, recorded, replayed}; anything else is shown as JSON. */
+function changeLine(x: unknown): string {
+  if (typeof x === "string") return x;
+  if (x && typeof x === "object" && "path" in x) {
+    const c = x as { path: unknown; recorded?: unknown; replayed?: unknown };
+    return `${String(c.path)}: ${show(c.recorded)} → ${show(c.replayed)}`;
+  }
+  return JSON.stringify(x);
+}
+
 function changesText(c: unknown): string[] {
   if (c === undefined || c === null) return [];
-  if (Array.isArray(c)) return c.map((x) => (typeof x === "string" ? x : JSON.stringify(x)));
-  if (typeof c === "object") return Object.entries(c as Record<string, unknown>).map(([k, v]) => `${k}: ${JSON.stringify(v)}`);
+  if (Array.isArray(c)) return c.map(changeLine);
+  if (typeof c === "object") return Object.entries(c as Record<string, unknown>).map(([k, v]) => `${k}: ${show(v)}`);
   return [String(c)];
+}
+
+function timing(e: DiffEntry): string | null {
+  const d = (e as { timing_delta_ms?: unknown }).timing_delta_ms;
+  if (typeof d !== "number" || Math.abs(d) < 1) return null;
+  return `${d > 0 ? "+" : ""}${Math.round(d)} ms`;
 }
 
 function Cell({ e, side }: { e: DiffEntry; side: "recorded" | "replayed" }) {
@@ -34,6 +55,7 @@ function Cell({ e, side }: { e: DiffEntry; side: "recorded" | "replayed" }) {
       <div className="mono" style={{ color: "var(--text-strong)" }}>
         {seqOf(v)}
         {e.type}
+        {side === "replayed" && timing(e) ? <span className="faint"> ({timing(e)} vs recorded)</span> : null}
       </div>
       {v !== undefined ? (
         <div className="mono faint ellipsis" title={JSON.stringify(v)}>

@@ -25,7 +25,7 @@ export function SessionDetailView({ id }: { id: string }) {
   const a = useMemo(() => (q.data ? analyseSession(q.data) : null), [q.data]);
 
   if (q.isPending) return <Loading label="Loading session…" />;
-  if (q.isError) {
+  if (!q.data) {
     const notFound = q.error instanceof ApiError && q.error.status === 404;
     return (
       <div className="stack">

@@ -96,7 +96,7 @@ export function SessionsView() {
         </div>
         {sessions.isPending ? (
           <Loading />
-        ) : sessions.isError ? (
+        ) : !sessions.data ? (
           <ErrorState error={sessions.error} retry={() => void sessions.refetch()} />
         ) : sessions.data.length === 0 ? (
           status || user ? (

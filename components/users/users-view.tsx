@@ -47,7 +47,8 @@ export function UsersView() {
       violations: (u) => u.isolation_violations,
       activity: (u) => toMs(u.last_activity),
     },
-    { key: "activity", dir: "desc" },
+    // A stable order by default: sorting a live table by activity makes rows jump every refresh.
+    { key: "user", dir: "asc" },
   );
   const offenders = (users.data ?? []).filter((u) => u.isolation_violations > 0);
   const totalViolations = offenders.reduce((s, u) => s + u.isolation_violations, 0);
@@ -105,7 +106,7 @@ export function UsersView() {
         </div>
         {users.isPending ? (
           <Loading />
-        ) : users.isError ? (
+        ) : !users.data ? (
           <ErrorState error={users.error} retry={() => void users.refetch()} />
         ) : users.data.length === 0 ? (
           <EmptyTraffic />

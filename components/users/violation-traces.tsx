@@ -12,7 +12,7 @@ export function ViolationTraces({ userId }: { userId: string }) {
   const filter = { kind: "isolation_violation" as const, user_id: userId, limit: 50 };
   const q = useQuery({ queryKey: queryKeys.traces(filter), queryFn: () => api.traces(filter), refetchInterval: 10_000 });
   if (q.isPending) return <Loading compact label="Loading offending traces…" />;
-  if (q.isError) return <ErrorState compact error={q.error} retry={() => void q.refetch()} />;
+  if (!q.data) return <ErrorState compact error={q.error} retry={() => void q.refetch()} />;
   if (q.data.length === 0) return <div className="state compact">The offending traces are no longer retained.</div>;
   return (
     <table className="table" data-testid="violation-traces">

@@ -1,0 +1,48 @@
+import { expect, test } from "./fixtures";
+
+// Loading, empty and error states, forced by answering the page's API calls from the test.
+
+test("an API error is shown with its contract code", async ({ operatorPage: page }) => {
+  await page.route(
+    (url) => url.pathname === "/api/sessions",
+    (route) =>
+      route.fulfill({
+        status: 500,
+        contentType: "application/json",
+        body: JSON.stringify({ error: { code: "INTERNAL", message: "boom" } }),
+      }),
+  );
+  await page.goto("/sessions");
+  await expect(page.getByTestId("error-state")).toContainText("INTERNAL: boom");
+});
+
+test("no traffic shows how to make some", async ({ operatorPage: page }) => {
+  await page.route(
+    (url) => url.pathname === "/api/users" || url.pathname === "/api/connections",
+    (route) => route.fulfill({ status: 200, contentType: "application/json", body: "[]" }),
+  );
+  await page.goto("/users");
+  await expect(page.getByTestId("empty-state")).toContainText("npm run simulate -- --users 20 --rate 10");
+  await expect(page.getByTestId("empty-state")).toContainText("DEMO_TRAFFIC=1");
+});
+
+test("a slow API shows a loading state first", async ({ operatorPage: page }) => {
+  let release: () => void = () => undefined;
+  const gate = new Promise<void>((r) => (release = r));
+  await page.route(
+    (url) => url.pathname === "/api/sessions",
+    async (route) => {
+      await gate;
+      await route.fulfill({ status: 200, contentType: "application/json", body: "[]" });
+    },
+  );
+  await page.goto("/sessions");
+  await expect(page.getByTestId("loading-state").first()).toBeVisible();
+  release();
+  await expect(page.getByTestId("empty-state")).toBeVisible();
+});
+
+test("a session that does not exist says so", async ({ operatorPage: page }) => {
+  await page.goto("/sessions/run_does_not_exist");
+  await expect(page.getByTestId("error-state")).toContainText("No session run_does_not_exist");
+});
