@@ -17,6 +17,13 @@ const EnvSchema = z.object({
   DATA_DIR: z.string().min(1).default("./data"),
   AUTH_SECRET: z.string().min(16).optional(),
   REDIS_URL: z.string().optional(),
+  /** Key and channel prefix of this cluster in Redis (several clusters or test runs may share one Redis). */
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.:-]{1,64}$/)
+    .default("switchyard"),
+  /** Connection-state recovery window; default 120000 with REDIS_URL, 0 (off) on a single node. */
+  RECOVERY_WINDOW_MS: z.coerce.number().int().min(0).max(3_600_000).optional(),
   DEMO_TRAFFIC: flag,
   FAULT_INJECTION: flag,
   MAX_MESSAGE_BYTES: int(65536, 256),

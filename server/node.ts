@@ -18,6 +18,8 @@ import { InspectorHub } from "./trace/inspector-hub";
 import { faultPolicy } from "./demo/demo-traffic";
 import { attachChat } from "./transport/chat-namespace";
 import { VERSION } from "./version";
+import { Cluster, type ClusterMember, type NodeState } from "./cluster/cluster";
+import { RecoveryGate } from "./transport/recovery";
 import { createRouterCore, type RouterCore } from "./router-core";
 import type { AgentCatalog } from "./agent/agent-catalog";
 import type { RunManager } from "./agent/run-manager";
@@ -66,6 +68,10 @@ export class SwitchyardNode {
   readonly io: IoServer;
   readonly inspector: InspectorHub;
   readonly startedAt = Date.now();
+  readonly recoveryWindowMs: number;
+  /** Set when REDIS_URL joins this node to a cluster. */
+  cluster: Cluster | null = null;
+  readonly #recoveryGate = new RecoveryGate();
   #retentionTimer: NodeJS.Timeout | undefined;
   #sessionCounts: { at: number; value: Promise<Record<string, number>> } | null = null;
 
@@ -118,9 +124,13 @@ export class SwitchyardNode {
       }
       res.writeHead(404, { "Content-Type": "text/plain" }).end("Not found");
     });
+    this.recoveryWindowMs = config.RECOVERY_WINDOW_MS ?? (config.REDIS_URL ? 120_000 : 0);
+    this.recorder.setRecoveryWindow(this.recoveryWindowMs);
     this.io = new IoServer(this.http, {
       maxHttpBufferSize: 1 << 20,
       perMessageDeflate: false,
+      connectionStateRecovery:
+        this.recoveryWindowMs > 0 ? { maxDisconnectionDuration: this.recoveryWindowMs, skipMiddlewares: false } : undefined,
       cors: config.ALLOWED_ORIGINS.length ? { origin: config.ALLOWED_ORIGINS, credentials: true } : undefined,
       allowRequest: (req, callback) => callback(null, originAllowed(req, config.ALLOWED_ORIGINS)),
     });
@@ -131,6 +141,18 @@ export class SwitchyardNode {
       delivery: this.delivery,
       router: this.router,
       tracer: this.tracer,
+      localOnly: () => this.cluster !== null && !this.cluster.healthy,
+      recovery: {
+        gate: this.#recoveryGate,
+        windowMs: this.recoveryWindowMs,
+        onResumed: (conn) => this.cluster?.unparkEverywhere(conn.userId, conn.id),
+        onRecovered: (conn, event) => {
+          if (!event.run_id) return;
+          const r = { run_id: event.run_id, message_id: event.message_id, connection_id: conn.id, user_id: conn.userId };
+          if (this.cluster) void this.cluster.recovered(r);
+          else this.recorder.markRecovered(r.run_id, r.message_id, r.connection_id);
+        },
+      },
     });
     this.inspector = new InspectorHub(this.io.of("/inspector"), this);
     this.tracer.addSink(this.inspector);
@@ -145,8 +167,48 @@ export class SwitchyardNode {
       maxQueuedTraces: options.config.TRACE_QUEUE_MAX,
     });
     const node = new SwitchyardNode(options, persistence);
+    if (options.config.REDIS_URL) await node.#joinCluster(options.config.REDIS_URL);
+    node.#recoveryGate.install(node.io.of("/"));
     await node.#markInterruptedSessions();
     return node;
+  }
+
+  async #joinCluster(url: string): Promise<void> {
+    const member: ClusterMember = {
+      nodeId: this.config.NODE_ID,
+      deliverToUser: (event) => this.delivery.deliverLocally(event),
+      broadcast: (event) => void this.delivery.broadcastLocally(event),
+      acceptTraces: (events) => this.inspector.accept(events),
+      localState: () => this.localState(),
+      recovered: (runId, messageId, connectionId) => this.recorder.markRecovered(runId, messageId, connectionId),
+      unpark: (userId, connectionId) => void this.connections.unpark(userId, connectionId),
+    };
+    this.cluster = await Cluster.join(this.io, url, this.config.REDIS_PREFIX, member, this.logger);
+    this.delivery.setRemote(this.cluster);
+    this.tracer.addSink(this.cluster);
+    this.logger.info({ prefix: this.config.REDIS_PREFIX }, "joined the cluster");
+  }
+
+  /** This node's share of the cluster's state. */
+  async localState(): Promise<NodeState> {
+    const s = this.stats;
+    return {
+      node_id: this.config.NODE_ID,
+      connections: this.#localConnections(),
+      users: this.#localUsers(),
+      stats: {
+        messages_routed: s.messagesRouted,
+        events_delivered: s.eventsDelivered,
+        errors: s.errors,
+        isolation_violations: s.isolationViolations,
+        trace_drops: this.traceDrops(),
+      },
+    };
+  }
+
+  /** Every node's state (just this one's outside a cluster). */
+  async #states(): Promise<NodeState[]> {
+    return this.cluster ? this.cluster.states() : [await this.localState()];
   }
 
   /** Starts listening; resolves with the bound port (port 0 picks a free one). */
@@ -164,14 +226,17 @@ export class SwitchyardNode {
   /** GET /api/health. */
   async health() {
     const dbOk = await this.persistence.probe();
+    const clusterOk = this.cluster ? this.cluster.healthy : true;
     const body: Record<string, unknown> = {
-      status: dbOk ? "ok" : "degraded",
+      status: dbOk && clusterOk ? "ok" : "degraded",
       node_id: this.config.NODE_ID,
       version: VERSION,
       uptime_s: Math.round((Date.now() - this.startedAt) / 1000),
       db: dbOk ? "ok" : "unavailable",
     };
-    if (!dbOk) body.failing = ["db"];
+    if (this.cluster) body.cluster = clusterOk ? "ok" : "degraded";
+    const failing = [...(dbOk ? [] : ["db"]), ...(clusterOk ? [] : ["redis"])];
+    if (failing.length) body.failing = failing;
     return body as { status: "ok" | "degraded" } & Record<string, unknown>;
   }
 
@@ -190,24 +255,27 @@ export class SwitchyardNode {
     return this.#sessionCounts.value;
   }
 
+  /** GET /api/stats: the whole cluster (this node alone outside one). */
   async statsSnapshot() {
-    const sessions = await this.sessionCounts();
+    const [sessions, states] = await Promise.all([this.sessionCounts(), this.#states()]);
+    const sum = (pick: (n: NodeState) => number) => states.reduce((total, n) => total + pick(n), 0);
     return {
-      connections: this.connections.size,
-      users: this.connections.userCount,
-      messages_routed: this.stats.messagesRouted,
-      events_delivered: this.stats.eventsDelivered,
-      errors: this.stats.errors,
-      isolation_violations: this.stats.isolationViolations,
+      connections: sum((n) => n.connections.length),
+      users: new Set(states.flatMap((n) => n.connections.map((c) => c.user_id))).size,
+      messages_routed: sum((n) => n.stats.messages_routed),
+      events_delivered: sum((n) => n.stats.events_delivered),
+      errors: sum((n) => n.stats.errors),
+      isolation_violations: sum((n) => n.stats.isolation_violations),
       sessions: {
         passed: sessions.passed ?? 0,
         failed: sessions.failed ?? 0,
         running: sessions.running ?? 0,
         cancelled: sessions.cancelled ?? 0,
       },
-      trace_drops: this.traceDrops(),
+      trace_drops: sum((n) => n.stats.trace_drops),
       traces_persisted: this.persistence.tracesWritten,
       node_id: this.config.NODE_ID,
+      nodes: states.map((n) => n.node_id),
     };
   }
 
@@ -229,32 +297,52 @@ export class SwitchyardNode {
     });
   }
 
+  /** GET /api/connections: every node's connections, newest first. */
   async connectionList() {
-    return [...this.connections.all()]
-      .map((c) => ({
-        connection_id: c.id,
-        user_id: c.userId,
-        node_id: c.nodeId,
-        connected_at: new Date(c.connectedAt).toISOString(),
-        last_activity: new Date(c.lastActivity).toISOString(),
-      }))
-      .sort((a, b) => b.connected_at.localeCompare(a.connected_at));
+    const states = await this.#states();
+    return states.flatMap((n) => n.connections).sort((a, b) => b.connected_at.localeCompare(a.connected_at));
   }
 
+  /** GET /api/users: per-user figures summed over the nodes; violations first, then most recent. */
   async userList() {
+    const merged = new Map<string, NodeState["users"][number]>();
+    for (const u of (await this.#states()).flatMap((n) => n.users)) {
+      const m = merged.get(u.user_id);
+      if (!m) merged.set(u.user_id, { ...u });
+      else {
+        m.connections += u.connections;
+        m.events_delivered += u.events_delivered;
+        m.isolation_violations += u.isolation_violations;
+        if (u.last_activity > m.last_activity) m.last_activity = u.last_activity;
+      }
+    }
+    return [...merged.values()].sort(
+      (a, b) => b.isolation_violations - a.isolation_violations || b.last_activity.localeCompare(a.last_activity),
+    );
+  }
+
+  #localConnections(): NodeState["connections"] {
+    return [...this.connections.all()].map((c) => ({
+      connection_id: c.id,
+      user_id: c.userId,
+      node_id: c.nodeId,
+      connected_at: new Date(c.connectedAt).toISOString(),
+      last_activity: new Date(c.lastActivity).toISOString(),
+    }));
+  }
+
+  #localUsers(): NodeState["users"] {
     const ids = new Set<string>([...this.connections.users(), ...this.stats.users.keys()]);
-    return [...ids]
-      .map((userId) => {
-        const u = this.stats.users.get(userId);
-        return {
-          user_id: userId,
-          connections: this.connections.countForUser(userId),
-          events_delivered: u?.eventsDelivered ?? 0,
-          isolation_violations: u?.isolationViolations ?? 0,
-          last_activity: new Date(u?.lastActivity ?? Date.now()).toISOString(),
-        };
-      })
-      .sort((a, b) => b.isolation_violations - a.isolation_violations || b.last_activity.localeCompare(a.last_activity));
+    return [...ids].map((userId) => {
+      const u = this.stats.users.get(userId);
+      return {
+        user_id: userId,
+        connections: this.connections.countForUser(userId),
+        events_delivered: u?.eventsDelivered ?? 0,
+        isolation_violations: u?.isolationViolations ?? 0,
+        last_activity: new Date(u?.lastActivity ?? Date.now()).toISOString(),
+      };
+    });
   }
 
   /** A session from memory (freshest) or the database. */
@@ -270,6 +358,7 @@ export class SwitchyardNode {
     await new Promise<void>((resolve) => this.io.close(() => resolve()));
     if (this.http.listening) await new Promise<void>((resolve) => this.http.close(() => resolve()));
     await this.persistence.close();
+    await this.cluster?.close();
   }
 
   /** Sessions this node left running when it stopped without a goodbye (crash) are interrupted. */

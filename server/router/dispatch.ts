@@ -39,7 +39,7 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 }
 
 /**
- * The one router: a middleware chain (size, envelope, rate limit, idempotency, type resolution) in front
+ * The one router: idempotency, then a middleware chain (rate limit, size, envelope, type resolution) in front
  * of `invoke` (payload validation, role and ownership checks, the handler). `route` never throws:
  * whatever happens becomes an ack, and every step is traced.
  */
@@ -55,7 +55,9 @@ export class Router {
     const { config } = services;
     this.#limiter = new ConnectionRateLimiter(config.RATE_LIMIT_PER_S, config.RATE_LIMIT_BURST);
     this.#faultUsers = () => config.FAULT_INJECTION;
-    this.#chain = compose<Inbound>([this.#sizeLimit, this.#envelope, this.#rateLimit, this.#resolve, this.#handle]);
+    // The rate limit comes first so that a flood of malformed messages is throttled too; size is the
+    // first validation, as the contract requires.
+    this.#chain = compose<Inbound>([this.#rateLimit, this.#sizeLimit, this.#envelope, this.#resolve, this.#handle]);
   }
 
   /** Decides whose `payload.simulate` is honoured (FAULT_INJECTION for all, or demo users only). */
@@ -74,6 +76,7 @@ export class Router {
     tracer.record("received", { trace_id: ctx.traceId, user_id: conn.userId, connection_id: conn.id, message_type: rawType });
 
     const messageId = isPlainObject(raw) && typeof raw.message_id === "string" && raw.message_id.length <= 128 ? raw.message_id : undefined;
+    ctx.messageId = messageId;
     if (messageId) {
       const first = this.#idempotency.get(conn.userId, messageId);
       if (first) return first;

@@ -20,13 +20,26 @@ interface LiveSession {
   violations: number;
   timer: NodeJS.Timeout | undefined;
   byMessageId: Map<string, SessionEventRecord>;
+  /** Other nodes' delivery reports still on their way (cluster). */
+  pendingRemote: number;
+  /** A verdict that waits for those reports. */
+  deferred: { status?: SessionStatus; timer: NodeJS.Timeout } | null;
 }
+
+/** How long a verdict waits for other nodes' delivery reports before it is given without them. */
+const REMOTE_REPORT_WAIT_MS = 3000;
 
 /**
  * Records one session per run: the inbound messages with their relative timing, every run event with
  * its delivery per connection (and acks), and the live golden-path verdict, traced as
  * `session_verdict` when it becomes final. Everything a replay needs is in the record from the start.
  */
+function deliveryEntry(d: DeliveryRecord): SessionEventRecord["deliveries"][number] {
+  const e: SessionEventRecord["deliveries"][number] = { connection_id: d.connection_id, delivered: d.delivered };
+  if (d.recovered) e.recovered = true;
+  return e;
+}
+
 export class SessionRecorder implements RunObserver, DeliveryObserver {
   readonly #live = new Map<string, LiveSession>();
   readonly #sink: SessionSink;
@@ -36,6 +49,8 @@ export class SessionRecorder implements RunObserver, DeliveryObserver {
   readonly #clock: Clock;
   readonly #dirty = new Set<LiveSession>();
   readonly #flushTimer: NodeJS.Timeout;
+  /** How long a finished session stays in memory: acks and recoveries may still change it. */
+  #keepMs = 15_000;
 
   constructor(sink: SessionSink, tracer: Tracer, nodeId: string, gapMs: number, clock: Clock = realClock) {
     this.#sink = sink;
@@ -61,6 +76,28 @@ export class SessionRecorder implements RunObserver, DeliveryObserver {
     this.flushDirty();
   }
 
+  /** Keeps finished sessions in memory for at least the connection-state recovery window. */
+  setRecoveryWindow(ms: number): void {
+    this.#keepMs = Math.max(15_000, ms + 5_000);
+  }
+
+  /**
+   * Connection-state recovery delivered an event that had been missed: the delivery counts as made
+   * (marked recovered), and a verdict that failed only for it is judged again. False when this node
+   * does not hold the session.
+   */
+  markRecovered(runId: string, messageId: string, connectionId: string): boolean {
+    const live = this.#live.get(runId);
+    const entry = live?.byMessageId.get(messageId);
+    if (!live || !entry) return false;
+    const delivery = entry.deliveries.find((d) => d.connection_id === connectionId);
+    if (delivery) delivery.recovered = true;
+    else entry.deliveries.push({ connection_id: connectionId, delivered: false, recovered: true });
+    if (live.final && live.record.status === "failed" && live.record.reasons.includes("undelivered")) this.#finalize(live);
+    else this.#touch(live);
+    return true;
+  }
+
   /** A session still held in memory (running, or final but its run still going). */
   get(runId: string): SessionRecord | undefined {
     return this.#live.get(runId)?.record;
@@ -84,7 +121,16 @@ export class SessionRecorder implements RunObserver, DeliveryObserver {
       endedAt: null,
       updatedAt: this.#clock.now(),
     };
-    const live: LiveSession = { record, final: false, runEnded: false, violations: 0, timer: undefined, byMessageId: new Map() };
+    const live: LiveSession = {
+      record,
+      final: false,
+      runEnded: false,
+      violations: 0,
+      timer: undefined,
+      byMessageId: new Map(),
+      pendingRemote: 0,
+      deferred: null,
+    };
     this.#live.set(run.id, live);
     this.#armGapTimer(live);
     this.#touch(live, true);
@@ -98,7 +144,7 @@ export class SessionRecorder implements RunObserver, DeliveryObserver {
     this.#touch(live);
   }
 
-  onEmitted(event: OutgoingEvent, deliveries: DeliveryRecord[]): void {
+  onEmitted(event: OutgoingEvent, deliveries: DeliveryRecord[], remote?: Promise<DeliveryRecord[]>): void {
     if (!event.run_id || !SEQUENCED_TYPES.has(event.type)) return;
     const live = this.#live.get(event.run_id);
     if (!live) return;
@@ -106,8 +152,21 @@ export class SessionRecorder implements RunObserver, DeliveryObserver {
       type: event.type,
       payload: event.payload,
       emitted_at_ms: this.#clock.now() - live.record.startedAt,
-      deliveries: deliveries.map((d) => ({ connection_id: d.connection_id, delivered: d.delivered })),
+      deliveries: deliveries.map(deliveryEntry),
     };
+    if (remote) {
+      live.pendingRemote++;
+      void remote.then((others) => {
+        entry.deliveries.push(...others.map(deliveryEntry));
+        live.pendingRemote--;
+        if (live.pendingRemote === 0 && live.deferred) {
+          clearTimeout(live.deferred.timer);
+          const { status } = live.deferred;
+          live.deferred = null;
+          this.#finalize(live, status);
+        } else this.#touch(live);
+      });
+    }
     if (event.seq !== undefined) entry.seq = event.seq;
     live.record.events.push(entry);
     live.byMessageId.set(event.message_id, entry);
@@ -129,11 +188,11 @@ export class SessionRecorder implements RunObserver, DeliveryObserver {
     if (!live) return;
     live.runEnded = true;
     live.record.endedAt = run.endedAt ?? this.#clock.now();
-    if (!live.final) this.#finalize(live, run.status === "cancelled" ? "cancelled" : undefined);
+    if (!live.final) this.#finalizeWhenReported(live, run.status === "cancelled" ? "cancelled" : undefined);
     else this.#touch(live, true);
     clearTimeout(live.timer);
-    // Acks may still arrive for a short while; then the session leaves memory.
-    setTimeout(() => this.#live.delete(run.id), 15_000).unref();
+    // Acks and recoveries may still arrive for a while; then the session leaves memory.
+    setTimeout(() => this.#live.delete(run.id), this.#keepMs).unref();
   }
 
   /** Marks every running session interrupted (shutdown); returns how many. */
@@ -157,9 +216,21 @@ export class SessionRecorder implements RunObserver, DeliveryObserver {
   #armGapTimer(live: LiveSession): void {
     clearTimeout(live.timer);
     live.timer = setTimeout(() => {
-      if (!live.final) this.#finalize(live);
+      if (!live.final) this.#finalizeWhenReported(live);
     }, this.#gapMs + 50);
     live.timer.unref();
+  }
+
+  /** Finalizes now, or once other nodes have reported their deliveries (bounded wait). */
+  #finalizeWhenReported(live: LiveSession, status?: SessionStatus): void {
+    if (live.pendingRemote === 0) return this.#finalize(live, status);
+    if (live.deferred) return;
+    const timer = setTimeout(() => {
+      live.deferred = null;
+      this.#finalize(live, status);
+    }, REMOTE_REPORT_WAIT_MS);
+    timer.unref();
+    live.deferred = { status, timer };
   }
 
   #finalize(live: LiveSession, status?: SessionStatus, interrupted = false): void {

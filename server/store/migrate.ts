@@ -91,7 +91,8 @@ async function ensurePostgresDatabase(url: string): Promise<void> {
     if (!rowCount) await admin.query(`CREATE DATABASE "${name.replace(/"/g, '""')}"`);
   } catch (err) {
     // Another node may have created it in the meantime.
-    if ((err as { code?: string }).code !== "42P04") throw err;
+    const code = (err as { code?: string }).code;
+    if (code !== "42P04" && code !== "23505") throw err;
   } finally {
     await admin.end();
   }

@@ -10,6 +10,8 @@ import type { Delivery } from "./delivery";
 import { buildEvent } from "./event-factory";
 import { authenticateHandshake } from "./handshake-auth";
 import { SocketWriter } from "./socket-writer";
+import type { OutgoingEvent } from "./outgoing-event";
+import { RECOVERABLE_REASONS, type RecoveryGate, writeMissedPacket } from "./recovery";
 
 export interface ChatDeps {
   config: Config;
@@ -18,9 +20,15 @@ export interface ChatDeps {
   delivery: Delivery;
   router: Router;
   tracer: Tracer;
-  /** Connection lifecycle observers (session recorder, cluster presence). */
-  onOpen?: (conn: Connection) => void;
-  onClose?: (conn: Connection, reason: string) => void;
+  /** Connection-state recovery: the gate holding missed packets, and the window (0 = off). */
+  /** True while the cluster is unreachable (writes stay on this node). */
+  localOnly?: () => boolean;
+  recovery?: {
+    gate: RecoveryGate;
+    windowMs: number;
+    onRecovered(conn: Connection, event: OutgoingEvent): void;
+    onResumed(conn: Connection): void;
+  };
 }
 
 /**
@@ -36,6 +44,9 @@ export function attachChat(nsp: Namespace, deps: ChatDeps): void {
     authenticateHandshake(socket, deps.tokens, false).then(
       (identity) => {
         if (!identity) return next(new Error("UNAUTHORIZED"));
+        // A recovered session belongs to the user it was made for; another user's token cannot take it over.
+        const previous = (socket.data as { identity?: Identity } | undefined)?.identity;
+        if (socket.recovered && previous && previous.userId !== identity.userId) return next(new Error("UNAUTHORIZED"));
         const reserved = pending.get(identity.userId) ?? 0;
         if (connections.countForUser(identity.userId) + reserved >= config.MAX_CONNECTIONS_PER_USER) {
           return next(new Error("TOO_MANY_CONNECTIONS"));
@@ -55,20 +66,35 @@ export function attachChat(nsp: Namespace, deps: ChatDeps): void {
     else pending.delete(identity.userId);
 
     const auth = socket.handshake.auth as Record<string, unknown> | undefined;
+    const data = socket.data as { identity: Identity; connectionId?: string };
+    const recovered = socket.recovered && data.connectionId !== undefined;
     const conn: Connection = {
-      id: `conn_${randomUUID()}`,
+      id: recovered ? data.connectionId! : `conn_${randomUUID()}`,
       userId: identity.userId,
       role: identity.role,
       nodeId: config.NODE_ID,
       connectedAt: Date.now(),
       lastActivity: Date.now(),
       acks: auth?.acks === true,
-      writer: new SocketWriter(socket),
+      writer: new SocketWriter(socket, deps.localOnly),
     };
+    data.connectionId = conn.id;
+    connections.unpark(conn.userId, conn.id);
     connections.add(conn);
     const traceId = tracer.newTraceId();
-    tracer.record("connection_opened", { trace_id: traceId, user_id: conn.userId, connection_id: conn.id });
-    deps.onOpen?.(conn);
+    tracer.record("connection_opened", {
+      trace_id: traceId,
+      user_id: conn.userId,
+      connection_id: conn.id,
+      error: recovered ? { code: "RECOVERED", message: "connection state recovered" } : undefined,
+    });
+    if (recovered && deps.recovery) {
+      deps.recovery.onResumed(conn);
+      for (const packet of deps.recovery.gate.take(socket)) {
+        const event = packet[1];
+        if (deps.delivery.deliverRecovered(conn, event, () => writeMissedPacket(socket, packet))) deps.recovery.onRecovered(conn, event);
+      }
+    }
     deps.delivery.toConnection(
       conn.id,
       buildEvent(
@@ -90,6 +116,9 @@ export function attachChat(nsp: Namespace, deps: ChatDeps): void {
 
     socket.on("disconnect", (reason) => {
       connections.remove(conn.id);
+      // Events for a connection that may come back are stored for it (not with acks: Socket.IO cannot replay those).
+      const windowMs = deps.recovery?.windowMs ?? 0;
+      if (windowMs > 0 && !conn.acks && RECOVERABLE_REASONS.has(reason)) connections.park(conn, Date.now() + windowMs);
       const why = (socket.data as { closeReason?: string }).closeReason ?? reason;
       tracer.record("connection_closed", {
         trace_id: tracer.newTraceId(),
@@ -97,7 +126,6 @@ export function attachChat(nsp: Namespace, deps: ChatDeps): void {
         connection_id: conn.id,
         error: why === "SLOW_CONSUMER" ? { code: "SLOW_CONSUMER", message: "outgoing buffer over its bound" } : undefined,
       });
-      deps.onClose?.(conn, why);
     });
   });
 }

@@ -20,6 +20,8 @@ export interface Connection {
 export class ConnectionRegistry {
   readonly #byId = new Map<ConnectionId, Connection>();
   readonly #byUser = new Map<string, Set<ConnectionId>>();
+  /** Connections gone for now but recoverable (connection-state recovery), by user, with their deadline. */
+  readonly #parked = new Map<string, Map<ConnectionId, { conn: Connection; until: number }>>();
 
   add(conn: Connection): void {
     this.#byId.set(conn.id, conn);
@@ -36,6 +38,36 @@ export class ConnectionRegistry {
     set?.delete(id);
     if (set?.size === 0) this.#byUser.delete(conn.userId);
     return conn;
+  }
+
+  /** Keeps a closed connection's writer until `until`, so events meant for it are stored for recovery. */
+  park(conn: Connection, until: number): void {
+    let map = this.#parked.get(conn.userId);
+    if (!map) this.#parked.set(conn.userId, (map = new Map()));
+    map.set(conn.id, { conn, until });
+  }
+
+  /** Forgets a parked connection (recovered, here or on another node); returns it when it was parked here. */
+  unpark(userId: string, id: ConnectionId): Connection | undefined {
+    const map = this.#parked.get(userId);
+    const entry = map?.get(id);
+    map?.delete(id);
+    if (map?.size === 0) this.#parked.delete(userId);
+    return entry?.conn;
+  }
+
+  /** A user's parked connections whose recovery window is still open (expired ones are dropped). */
+  parkedConnections(userId: string): Connection[] {
+    const map = this.#parked.get(userId);
+    if (!map) return NO_CONNECTIONS;
+    const now = Date.now();
+    const live: Connection[] = [];
+    for (const [id, entry] of map) {
+      if (entry.until < now) map.delete(id);
+      else live.push(entry.conn);
+    }
+    if (map.size === 0) this.#parked.delete(userId);
+    return live;
   }
 
   get(id: ConnectionId): Connection | undefined {
@@ -69,3 +101,4 @@ export class ConnectionRegistry {
 }
 
 const EMPTY: ReadonlySet<ConnectionId> = new Set();
+const NO_CONNECTIONS: Connection[] = [];

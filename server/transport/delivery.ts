@@ -8,12 +8,24 @@ export interface DeliveryRecord {
   connection_id: ConnectionId;
   delivered: boolean;
   acknowledged?: boolean;
+  /** Written for connection-state recovery to a connection that is briefly gone. */
+  parked?: boolean;
+  recovered?: boolean;
+  node_id?: string;
 }
 
 /** Observes deliveries (the session recorder). */
 export interface DeliveryObserver {
-  onEmitted(event: OutgoingEvent, deliveries: DeliveryRecord[]): void;
-  onAcknowledged(event: OutgoingEvent, connectionId: ConnectionId): void;
+  /** `remote` resolves with the deliveries other nodes of a cluster made, when there are other nodes. */
+  onEmitted(event: OutgoingEvent, deliveries: DeliveryRecord[], remote?: Promise<DeliveryRecord[]>): void;
+  onAcknowledged(event: OutgoingEvent, connectionId: string): void;
+}
+
+/** Carries events to the connections of other nodes (the cluster); each node delivers through its own checked path. */
+export interface RemoteDelivery {
+  /** Resolves with the other nodes' delivery records; null when there are no reachable other nodes. */
+  toUser(event: OutgoingEvent & { user_id: string }): Promise<DeliveryRecord[]> | null;
+  broadcast(event: OutgoingEvent & { user_id: null }): void;
 }
 
 /** Packets a connection may have queued before it is cut as a slow consumer. */
@@ -29,6 +41,7 @@ export class Delivery {
   readonly #tracer: Tracer;
   readonly #stats: RouterStats;
   readonly #observers: DeliveryObserver[] = [];
+  #remote: RemoteDelivery | null = null;
 
   constructor(registry: ConnectionRegistry, tracer: Tracer, stats: RouterStats) {
     this.#registry = registry;
@@ -38,6 +51,11 @@ export class Delivery {
 
   observe(observer: DeliveryObserver): void {
     this.#observers.push(observer);
+  }
+
+  /** Joins a cluster: user events and broadcasts also go to the other nodes. */
+  setRemote(remote: RemoteDelivery | null): void {
+    this.#remote = remote;
   }
 
   /** Sends to one connection (replies to a request). */
@@ -50,26 +68,64 @@ export class Delivery {
     return records;
   }
 
-  /** Sends to every connection of the event's owner on this node (run events, thread_created, alerts). */
+  /**
+   * Sends to every connection of the event's owner: open ones on this node, parked ones (waiting for
+   * connection-state recovery), and, in a cluster, those of other nodes.
+   */
   toUser(event: OutgoingEvent & { user_id: string }): DeliveryRecord[] {
     this.#traceEmitted(event);
+    const records = this.deliverLocally(event);
+    const remote = this.#remote?.toUser(event) ?? undefined;
+    if (!remote) {
+      if (!records.some((r) => r.delivered)) this.#undelivered(event);
+    } else {
+      void remote.then((others) => {
+        if (!records.some((r) => r.delivered) && !others.some((r) => r.delivered)) this.#undelivered(event);
+      });
+    }
+    this.#notify(event, records, remote);
+    return records;
+  }
+
+  /** Writes a user's event to this node's connections of that user (also called for other nodes' events). */
+  deliverLocally(event: OutgoingEvent & { user_id: string }): DeliveryRecord[] {
     const records: DeliveryRecord[] = [];
     for (const id of this.#registry.userConnections(event.user_id)) {
       const conn = this.#registry.get(id);
       if (conn) records.push(this.#write(conn, event, false));
     }
-    if (records.length === 0) this.#undelivered(event);
+    for (const conn of this.#registry.parkedConnections(event.user_id)) records.push(this.#park(conn, event));
+    return records;
+  }
+
+  /** Sends an operator broadcast (user_id null) to every connection, on every node. */
+  broadcast(event: OutgoingEvent & { user_id: null }): DeliveryRecord[] {
+    this.#traceEmitted(event);
+    const records = this.broadcastLocally(event);
+    this.#remote?.broadcast(event);
     this.#notify(event, records);
     return records;
   }
 
-  /** Sends an operator broadcast (user_id null) to every connection on this node. */
-  broadcast(event: OutgoingEvent & { user_id: null }): DeliveryRecord[] {
-    this.#traceEmitted(event);
+  broadcastLocally(event: OutgoingEvent & { user_id: null }): DeliveryRecord[] {
     const records: DeliveryRecord[] = [];
     for (const conn of this.#registry.all()) records.push(this.#write(conn, event, true));
-    this.#notify(event, records);
     return records;
+  }
+
+  /**
+   * Delivers an event missed while a connection was gone, after connection-state recovery restored it.
+   * The same isolation check applies; the write goes through `send`, which keeps the packet's offset.
+   */
+  deliverRecovered(conn: Connection, event: OutgoingEvent, send: () => void): DeliveryRecord | null {
+    if (!this.#owned(conn, event, false)) return null;
+    send();
+    this.#stats.delivered(event.user_id, event.type);
+    this.#tracer.record("delivered", {
+      ...this.#ids(conn, event),
+      error: { code: "RECOVERED", message: "delivered by connection-state recovery" },
+    });
+    return { connection_id: conn.id, delivered: true, recovered: true };
   }
 
   /** The isolation check and the write. Exposed for tests that address an event deliberately wrong. */
@@ -77,20 +133,19 @@ export class Delivery {
     return this.#write(conn, event, isBroadcast);
   }
 
-  #write(conn: Connection, event: OutgoingEvent, isBroadcast: boolean): DeliveryRecord {
+  #owned(conn: Connection, event: OutgoingEvent, isBroadcast: boolean): boolean {
     const owned = isBroadcast ? event.user_id === null : event.user_id === conn.userId;
-    if (!owned) {
-      this.#stats.isolationViolation(conn.userId);
-      this.#tracer.record("isolation_violation", {
-        trace_id: event.trace_id,
-        user_id: conn.userId,
-        connection_id: conn.id,
-        message_type: event.type,
-        run_id: event.run_id,
-        error: { code: "FORBIDDEN", message: `event owned by ${event.user_id ?? "broadcast"} refused on a connection of ${conn.userId}` },
-      });
-      return { connection_id: conn.id, delivered: false };
-    }
+    if (owned) return true;
+    this.#stats.isolationViolation(conn.userId);
+    this.#tracer.record("isolation_violation", {
+      ...this.#ids(conn, event),
+      error: { code: "FORBIDDEN", message: `event owned by ${event.user_id ?? "broadcast"} refused on a connection of ${conn.userId}` },
+    });
+    return false;
+  }
+
+  #write(conn: Connection, event: OutgoingEvent, isBroadcast: boolean): DeliveryRecord {
+    if (!this.#owned(conn, event, isBroadcast)) return { connection_id: conn.id, delivered: false };
     if (conn.writer.backlog() > SLOW_CONSUMER_BACKLOG) {
       conn.writer.close("SLOW_CONSUMER");
       this.#undelivered(event, conn.id, "SLOW_CONSUMER");
@@ -99,25 +154,23 @@ export class Delivery {
     const onAck = conn.acks ? () => this.#acknowledged(conn, event) : undefined;
     conn.writer.write(event, onAck);
     this.#stats.delivered(event.user_id, event.type);
-    this.#tracer.record("delivered", {
-      trace_id: event.trace_id,
-      user_id: conn.userId,
-      connection_id: conn.id,
-      message_type: event.type,
-      run_id: event.run_id,
-      thread_id: event.thread_id,
-    });
+    this.#tracer.record("delivered", { ...this.#ids(conn, event), thread_id: event.thread_id });
     return { connection_id: conn.id, delivered: true };
   }
 
+  /** A parked connection's socket is gone; the write only stores the event for recovery. */
+  #park(conn: Connection, event: OutgoingEvent): DeliveryRecord {
+    if (!this.#owned(conn, event, false)) return { connection_id: conn.id, delivered: false };
+    conn.writer.write(event);
+    return { connection_id: conn.id, delivered: false, parked: true };
+  }
+
+  #ids(conn: Connection, event: OutgoingEvent) {
+    return { trace_id: event.trace_id, user_id: conn.userId, connection_id: conn.id, message_type: event.type, run_id: event.run_id };
+  }
+
   #acknowledged(conn: Connection, event: OutgoingEvent): void {
-    this.#tracer.record("acknowledged", {
-      trace_id: event.trace_id,
-      user_id: conn.userId,
-      connection_id: conn.id,
-      message_type: event.type,
-      run_id: event.run_id,
-    });
+    this.#tracer.record("acknowledged", this.#ids(conn, event));
     for (const o of this.#observers) o.onAcknowledged(event, conn.id);
   }
 
@@ -143,7 +196,7 @@ export class Delivery {
     });
   }
 
-  #notify(event: OutgoingEvent, records: DeliveryRecord[]): void {
-    for (const o of this.#observers) o.onEmitted(event, records);
+  #notify(event: OutgoingEvent, records: DeliveryRecord[], remote?: Promise<DeliveryRecord[]>): void {
+    for (const o of this.#observers) o.onEmitted(event, records, remote);
   }
 }

@@ -7,12 +7,26 @@ export const ACK_TIMEOUT_MS = 10_000;
 /** Writes events to one Socket.IO socket. */
 export class SocketWriter implements EventWriter {
   readonly #socket: Socket;
+  readonly #localOnly: () => boolean;
 
-  constructor(socket: Socket) {
+  /**
+   * `localOnly` says when the cluster is unreachable: with connection-state recovery on, Socket.IO
+   * routes every emit through the cluster adapter, which drops it when Redis is down; a local emit
+   * still reaches this node's socket (without a recovery offset).
+   */
+  constructor(socket: Socket, localOnly: () => boolean = () => false) {
     this.#socket = socket;
+    this.#localOnly = localOnly;
   }
 
   write(event: OutgoingEvent, onAck?: () => void): void {
+    if (this.#localOnly()) {
+      // This socket's own room with the local flag (note: `socket.local` would mean every *other* socket).
+      const own = this.#socket.nsp.local.to(this.#socket.id);
+      if (onAck) own.timeout(ACK_TIMEOUT_MS).emit("event", event, (err: Error | null) => !err && onAck());
+      else own.emit("event", event);
+      return;
+    }
     if (onAck) {
       this.#socket.timeout(ACK_TIMEOUT_MS).emit("event", event, (err: Error | null) => {
         if (!err) onAck();

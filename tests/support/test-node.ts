@@ -93,12 +93,14 @@ export async function startTestNode(overrides: Record<string, string> = {}, opti
   };
 }
 
-function wrapClient(socket: Socket, userId: string): Promise<TestClient> {
+export function wrapClient(socket: Socket, userId: string): Promise<TestClient> {
   const events: EventRecord[] = [];
   const waiters = new Set<{ predicate: (e: EventRecord) => boolean; resolve: (e: EventRecord) => void }>();
-  socket.on("event", (evt: EventRecord, ack?: () => void) => {
+  // With connection-state recovery on, Socket.IO appends the packet's offset (a string) as a last
+  // argument; only a function is an ack callback.
+  socket.on("event", (evt: EventRecord, ack?: unknown) => {
     events.push(evt);
-    ack?.();
+    if (typeof ack === "function") (ack as () => void)();
     for (const w of waiters) {
       if (w.predicate(evt)) {
         waiters.delete(w);

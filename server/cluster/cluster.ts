@@ -1,0 +1,152 @@
+import { createAdapter } from "@socket.io/redis-streams-adapter";
+import type { Namespace, Server as IoServer } from "socket.io";
+import type { Logger } from "../logger";
+import type { TraceEvent } from "../trace/trace-event";
+import type { TraceSink } from "../trace/tracer";
+import type { DeliveryRecord, RemoteDelivery } from "../transport/delivery";
+import type { OutgoingEvent } from "../transport/outgoing-event";
+import { connectRedis, type RedisClient } from "./redis-link";
+
+/** What this node answers when another node asks (its share of the cluster's state). */
+export interface ClusterMember {
+  nodeId: string;
+  deliverToUser(event: OutgoingEvent & { user_id: string }): DeliveryRecord[];
+  broadcast(event: OutgoingEvent & { user_id: null }): void;
+  acceptTraces(events: TraceEvent[]): void;
+  localState(): Promise<NodeState>;
+  recovered(runId: string, messageId: string, connectionId: string): boolean;
+  unpark(userId: string, connectionId: string): void;
+}
+
+/** One node's state as the others see it. */
+export interface NodeState {
+  node_id: string;
+  connections: { connection_id: string; user_id: string; node_id: string; connected_at: string; last_activity: string }[];
+  users: { user_id: string; connections: number; events_delivered: number; isolation_violations: number; last_activity: string }[];
+  stats: { messages_routed: number; events_delivered: number; errors: number; isolation_violations: number; trace_drops: number };
+}
+
+const REPLY_TIMEOUT_MS = 2000;
+const TRACE_BATCH_MAX = 5000;
+
+/**
+ * Several nodes on one Redis: Socket.IO's Redis Streams adapter (which keeps connection-state recovery
+ * working) carries cross-node messages. A user's event travels to the other nodes with `serverSideEmit`
+ * and each node writes it to its own sockets through its own checked delivery path, so the isolation
+ * check always runs on the node that owns the socket. Trace batches, snapshots and recoveries travel
+ * the same way. When Redis is away, each node keeps serving its own connections.
+ */
+export class Cluster implements RemoteDelivery, TraceSink {
+  readonly #redis: RedisClient;
+  readonly #nsp: Namespace;
+  readonly #member: ClusterMember;
+  readonly #logger: Logger;
+  /** Other nodes' traces are relayed in batches; this node's are sent from here. */
+  tracesRelayed = 0;
+
+  private constructor(redis: RedisClient, nsp: Namespace, member: ClusterMember, logger: Logger) {
+    this.#redis = redis;
+    this.#nsp = nsp;
+    this.#member = member;
+    this.#logger = logger;
+    nsp.on("sy:deliver", (event: OutgoingEvent & { user_id: string }, reply: (r: DeliveryRecord[]) => void) => {
+      const records = member.deliverToUser(event).map((r) => ({ ...r, node_id: member.nodeId }));
+      reply(records);
+    });
+    nsp.on("sy:broadcast", (event: OutgoingEvent & { user_id: null }) => member.broadcast(event));
+    nsp.on("sy:traces", (events: TraceEvent[]) => member.acceptTraces(events));
+    nsp.on("sy:state", (reply: (s: NodeState) => void) => void member.localState().then(reply));
+    nsp.on("sy:unpark", (r: { user_id: string; connection_id: string }) => member.unpark(r.user_id, r.connection_id));
+    nsp.on(
+      "sy:recovered",
+      (r: { run_id: string; message_id: string; connection_id: string; user_id: string }, reply: (claimed: boolean) => void) => {
+        member.unpark(r.user_id, r.connection_id);
+        reply(member.recovered(r.run_id, r.message_id, r.connection_id));
+      },
+    );
+  }
+
+  /** Connects to Redis and installs the adapter on the Socket.IO server. */
+  static async join(io: IoServer, url: string, prefix: string, member: ClusterMember, logger: Logger): Promise<Cluster> {
+    const redis = await connectRedis(url, logger);
+    io.adapter(
+      createAdapter(redis, {
+        streamName: `${prefix}:stream`,
+        channelPrefix: prefix,
+        sessionKeyPrefix: `${prefix}:session:`,
+        maxLen: 100_000,
+      }),
+    );
+    return new Cluster(redis, io.of("/"), member, logger);
+  }
+
+  /** Whether Redis is reachable now. */
+  get healthy(): boolean {
+    return this.#redis.isReady;
+  }
+
+  toUser(event: OutgoingEvent & { user_id: string }): Promise<DeliveryRecord[]> | null {
+    if (!this.healthy) return null;
+    return this.#ask<DeliveryRecord[]>("sy:deliver", event).then((replies) => replies.flat());
+  }
+
+  broadcast(event: OutgoingEvent & { user_id: null }): void {
+    if (this.healthy) this.#nsp.serverSideEmit("sy:broadcast", event);
+  }
+
+  /** TraceSink: this node's trace batches go to every other node's inspector. */
+  accept(events: readonly TraceEvent[]): void {
+    if (!this.healthy || events.length === 0) return;
+    for (let i = 0; i < events.length; i += TRACE_BATCH_MAX) this.#nsp.serverSideEmit("sy:traces", events.slice(i, i + TRACE_BATCH_MAX));
+    this.tracesRelayed += events.length;
+  }
+
+  /** Every reachable node's state, this one's first. */
+  async states(): Promise<NodeState[]> {
+    const local = await this.#member.localState();
+    if (!this.healthy) return [local];
+    return [local, ...(await this.#ask<NodeState>("sy:state"))];
+  }
+
+  /** Tells the cluster an event was recovered; the node holding the session updates its verdict. */
+  async recovered(r: { run_id: string; message_id: string; connection_id: string; user_id: string }): Promise<boolean> {
+    const here = this.#member.recovered(r.run_id, r.message_id, r.connection_id);
+    if (!this.healthy) return here;
+    const claims = await this.#ask<boolean>("sy:recovered", r);
+    return here || claims.some(Boolean);
+  }
+
+  /** A parked connection came back (on this node): the other nodes stop storing events for it. */
+  unparkEverywhere(userId: string, connectionId: string): void {
+    if (this.healthy) this.#nsp.serverSideEmit("sy:unpark", { user_id: userId, connection_id: connectionId });
+  }
+
+  async close(): Promise<void> {
+    try {
+      if (this.#redis.isReady) await this.#redis.close();
+      else {
+        // Commands still queued for a Redis that is away are rejected by destroy(); nobody waits for them.
+        this.#redis.destroy();
+      }
+    } catch (err) {
+      this.#logger.debug({ err }, "redis close");
+    }
+  }
+
+  /**
+   * serverSideEmit with an ack from every other node. The adapter gives up on a silent node after 5 s;
+   * this resolves after REPLY_TIMEOUT_MS at the latest with the replies that came.
+   */
+  #ask<T>(event: string, ...args: unknown[]): Promise<T[]> {
+    return new Promise((resolve) => {
+      const replies: T[] = [];
+      const timer = setTimeout(() => resolve(replies), REPLY_TIMEOUT_MS);
+      timer.unref();
+      this.#nsp.serverSideEmit(event, ...args, (err: Error | null, all: T[]) => {
+        clearTimeout(timer);
+        if (err) this.#logger.debug({ event, err: err.message }, "a node did not answer in time");
+        resolve(all ?? replies);
+      });
+    });
+  }
+}
