@@ -46,3 +46,44 @@ test("a session that does not exist says so", async ({ operatorPage: page }) => 
   await page.goto("/sessions/run_does_not_exist");
   await expect(page.getByTestId("error-state")).toContainText("No session run_does_not_exist");
 });
+
+test("isolation violations are prominent, with the offending trace", async ({ operatorPage: page }) => {
+  const now = new Date().toISOString();
+  const json = (body: unknown) => ({ status: 200, contentType: "application/json", body: JSON.stringify(body) });
+  await page.route(
+    (url) => url.pathname === "/api/users",
+    (route) =>
+      route.fulfill(
+        json([
+          { user_id: "victim", connections: 1, events_delivered: 12, isolation_violations: 0, last_activity: now },
+          { user_id: "leaky", connections: 1, events_delivered: 9, isolation_violations: 2, last_activity: now },
+        ]),
+      ),
+  );
+  await page.route(
+    (url) => url.pathname === "/api/traces",
+    (route) =>
+      route.fulfill(
+        json([
+          {
+            id: "t1",
+            trace_id: "trace-leak-1",
+            ts: Date.now(),
+            node_id: "e2e-node",
+            kind: "isolation_violation",
+            user_id: "leaky",
+            connection_id: "conn_of_victim",
+            message_type: "agent_thinking",
+            run_id: "run_leak",
+          },
+        ]),
+      ),
+  );
+  await page.goto("/users");
+  await expect(page.getByTestId("isolation-banner")).toHaveAttribute("data-violations", "2");
+  const leaky = page.locator('[data-testid="users-row"][data-user="leaky"]');
+  await expect(leaky.getByTestId("users-violations")).toHaveText("2");
+  // Offenders are listed first and open, with the trace that crossed users.
+  await expect(page.getByTestId("users-row").first()).toHaveAttribute("data-user", "leaky");
+  await expect(page.getByTestId("violation-trace")).toContainText("conn_of_victim");
+});

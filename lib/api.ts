@@ -303,6 +303,9 @@ export async function request<T>(path: string, opts: RequestOptions = {}): Promi
   return data as T;
 }
 
+/** The largest `limit` a list endpoint accepts. */
+export const LIST_MAX = 1000;
+
 /** Typed wrappers, one per endpoint of the contract. */
 export const api = {
   health: () => request<Health>("/api/health"),
@@ -312,8 +315,9 @@ export const api = {
   series: (minutes: number) => request<SeriesPoint[]>(`/api/stats/series${query({ minutes })}`),
   handlers: () => request<HandlerInfo[]>("/api/handlers"),
   unhandled: () => request<UnhandledType[]>("/api/handlers/unhandled"),
-  users: () => request<UserSummary[]>("/api/users"),
-  connections: () => request<ConnectionInfo[]>("/api/connections"),
+  // Lists default to 100 rows; these two are read whole (up to the contract's max) to join them.
+  users: () => request<UserSummary[]>(`/api/users${query({ limit: LIST_MAX })}`),
+  connections: () => request<ConnectionInfo[]>(`/api/connections${query({ limit: LIST_MAX })}`),
   traces: (f: TraceFilter) => request<TraceEvent[]>(`/api/traces${query(f)}`),
   sessions: (f: SessionFilter) => request<SessionSummary[]>(`/api/sessions${query(f)}`),
   session: (id: string) => request<SessionDetail>(`/api/sessions/${encodeURIComponent(id)}`),

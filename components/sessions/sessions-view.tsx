@@ -1,16 +1,18 @@
 "use client";
 
-import { useQuery } from "@tanstack/react-query";
+import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { useEffect, useRef, useState } from "react";
 import { PageHead } from "@/components/ui/page-head";
 import { Empty, EmptyTraffic, ErrorState, Loading } from "@/components/ui/states";
-import { api, SESSION_STATUSES, type SessionFilter, type SessionStatus } from "@/lib/api";
+import { api, LIST_MAX, SESSION_STATUSES, type SessionFilter, type SessionStatus } from "@/lib/api";
 import { fmtAgo, fmtDateTime, fmtInt, fmtSpan, shortId, toMs } from "@/lib/format";
 import { queryKeys } from "@/lib/query-keys";
 import { useNow } from "@/lib/use-now";
 import { ReasonChips, StatusBadge } from "./status-badge";
+
+const PAGE = 100;
 
 function asStatus(v: string | null): SessionStatus | undefined {
   return SESSION_STATUSES.find((s) => s === v);
@@ -47,8 +49,15 @@ export function SessionsView() {
     return () => clearTimeout(id);
   }, [userInput, user]);
 
-  const filter: SessionFilter = { status, user_id: user || undefined };
-  const sessions = useQuery({ queryKey: queryKeys.sessions(filter), queryFn: () => api.sessions(filter), refetchInterval: 3_000 });
+  const [limit, setLimit] = useState(PAGE);
+  const filter: SessionFilter = { status, user_id: user || undefined, limit };
+  const sessions = useQuery({
+    queryKey: queryKeys.sessions(filter),
+    queryFn: () => api.sessions(filter),
+    refetchInterval: 3_000,
+    // Changing a filter keeps the old rows up until the new ones arrive, instead of a spinner.
+    placeholderData: keepPreviousData,
+  });
   const stats = useQuery({ queryKey: queryKeys.stats(), queryFn: api.stats, refetchInterval: 5_000 });
 
   return (
@@ -106,7 +115,7 @@ export function SessionsView() {
           )
         ) : (
           <div className="table-wrap">
-            <table className="table" data-testid="sessions-table">
+            <table className="table" data-testid="sessions-table" style={sessions.isPlaceholderData ? { opacity: 0.55 } : undefined}>
               <thead>
                 <tr>
                   <th>status</th>
@@ -160,6 +169,18 @@ export function SessionsView() {
                 })}
               </tbody>
             </table>
+            {sessions.data.length >= limit && limit < LIST_MAX ? (
+              <div className="state compact">
+                <button
+                  type="button"
+                  className="btn small"
+                  data-testid="sessions-more"
+                  onClick={() => setLimit((l) => Math.min(LIST_MAX, l + PAGE))}
+                >
+                  Show {PAGE} older sessions
+                </button>
+              </div>
+            ) : null}
           </div>
         )}
       </section>

@@ -5,7 +5,7 @@ import { Fragment, useMemo, useState } from "react";
 import { PageHead } from "@/components/ui/page-head";
 import { SortTh, useSorted } from "@/components/ui/sort-header";
 import { EmptyTraffic, Empty, ErrorState, Loading } from "@/components/ui/states";
-import { api, type ConnectionInfo, type UserSummary } from "@/lib/api";
+import { api, LIST_MAX, type ConnectionInfo, type UserSummary } from "@/lib/api";
 import { fmtAgo, fmtDateTime, fmtInt, toMs } from "@/lib/format";
 import { queryKeys } from "@/lib/query-keys";
 import { useNow } from "@/lib/use-now";
@@ -102,6 +102,7 @@ export function UsersView() {
           <h2>Users</h2>
           <span className="hint">
             {users.data ? `${fmtInt(users.data.length)} users · ${fmtInt(conns.data?.length)} open connections` : null}
+            {users.data?.length === LIST_MAX || conns.data?.length === LIST_MAX ? ` (first ${fmtInt(LIST_MAX)} shown)` : null}
           </span>
         </div>
         {users.isPending ? (
