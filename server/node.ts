@@ -6,7 +6,7 @@ import { TokenService } from "./auth/tokens";
 import type { Config } from "./env";
 import { apiRoutes } from "./http/api-routes";
 import { createApiHandler, isApiPath } from "./http/api-handler";
-import { SECURITY_HEADERS } from "./http/http-kit";
+import { pageHeaders } from "./http/http-kit";
 import type { Logger } from "./logger";
 import { PrometheusMetrics } from "./stats/prometheus";
 import { parseDatabaseUrl } from "./store/database-url";
@@ -115,11 +115,12 @@ export class SwitchyardNode {
 
     const api = createApiHandler(apiRoutes(this), this.tokens, logger, config.ALLOWED_ORIGINS);
     const pages = options.pageHandler;
+    const headers = pageHeaders(config.NODE_ENV === "production");
     this.http = createServer((req, res) => {
       const pathname = (req.url ?? "/").split("?")[0]!;
       if (isApiPath(pathname)) return void api(req, res);
       if (pages) {
-        for (const [k, v] of Object.entries(SECURITY_HEADERS)) if (k !== "Cache-Control") res.setHeader(k, v);
+        for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
         return pages(req, res);
       }
       res.writeHead(404, { "Content-Type": "text/plain" }).end("Not found");

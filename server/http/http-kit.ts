@@ -20,6 +20,17 @@ export const SECURITY_HEADERS: Record<string, string> = {
   "Cache-Control": "no-store",
 };
 
+/** Headers for dashboard pages: the API's, plus a content security policy in production. */
+export function pageHeaders(production: boolean): Record<string, string> {
+  const { "Cache-Control": _noStore, ...rest } = SECURITY_HEADERS;
+  if (!production) return rest;
+  return {
+    ...rest,
+    "Content-Security-Policy":
+      "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+  };
+}
+
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
   res.writeHead(status, {

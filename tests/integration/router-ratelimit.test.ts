@@ -49,7 +49,11 @@ describe("RATE_LIMITED", () => {
   it("malformed messages count against the rate limit too", async () => {
     const c = await t.connect("rl-garbage");
     const acks = await Promise.all(Array.from({ length: 6 }, () => c.socket.timeout(5000).emitWithAck("message", "garbage")));
-    expect(acks.map((a) => codeOf(a as Record<string, unknown>))).toEqual([...Array(4).fill("INVALID_MESSAGE"), "RATE_LIMITED", "RATE_LIMITED"]);
+    expect(acks.map((a) => codeOf(a as Record<string, unknown>))).toEqual([
+      ...Array(4).fill("INVALID_MESSAGE"),
+      "RATE_LIMITED",
+      "RATE_LIMITED",
+    ]);
     expect(codeOf(await c.send({ type: "ping" }))).toBe("RATE_LIMITED");
     await sleep(1100);
     expect(codeOf(await c.send({ type: "ping" }))).toBe("ok");
