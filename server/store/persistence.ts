@@ -9,6 +9,16 @@ import { rows } from "./row-mapping";
 import { TRACE_ROWS_PER_INSERT, traceInsert } from "./trace-insert";
 import type { ThreadPersistence } from "./thread-store";
 
+/** Rows per statement (well under SQLite's and PostgreSQL's bound-parameter limits) and per flush. */
+const ROWS_PER_STATEMENT = 500;
+const MAX_ROWS_PER_FLUSH = 5000;
+
+function chunks<T>(rows: T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) out.push(rows.slice(i, i + ROWS_PER_STATEMENT));
+  return out;
+}
+
 export interface PersistenceOptions {
   flushMs?: number;
   /** Trace rows waiting for the database at most; beyond it they are dropped and counted. */
@@ -62,6 +72,8 @@ export class Persistence implements ThreadPersistence, TraceSink {
   /** Trace rows dropped because the queue was full (database slow or down). */
   tracesDropped = 0;
   tracesWritten = 0;
+  /** Thread, message and session rows the database refused while reachable (never retried). */
+  recordsDropped = 0;
   /** Whether the last write or probe succeeded. */
   healthy = true;
   lastError: string | null = null;
@@ -114,24 +126,25 @@ export class Persistence implements ThreadPersistence, TraceSink {
 
   async #writeQueued(): Promise<void> {
     if (!this.#threads.length && !this.#messages.length && !this.#sessions.size && !this.#traces.length) return;
-    const threads = this.#threads;
-    const messages = this.#messages;
-    const sessions = [...this.#sessions.values()];
+    // One flush writes a bounded batch; the rest waits for the next flush (50 ms later).
+    const threads = this.#threads.splice(0, MAX_ROWS_PER_FLUSH);
+    const messages = this.#messages.splice(0, MAX_ROWS_PER_FLUSH);
+    const sessions = [...this.#sessions.values()].slice(0, MAX_ROWS_PER_FLUSH);
+    for (const s of sessions) this.#sessions.delete(s.id);
     const traces = this.#traces.splice(0, 20_000);
-    this.#threads = [];
-    this.#messages = [];
-    this.#sessions = new Map();
     try {
       const ops: Prisma.PrismaPromise<unknown>[] = [];
-      if (threads.length) ops.push(this.db.thread.createMany({ data: threads.map((t) => ({ ...t, createdAt: new Date(t.createdAt) })) }));
-      if (messages.length)
+      for (const part of chunks(threads))
+        ops.push(this.db.thread.createMany({ data: part.map((t) => ({ ...t, createdAt: new Date(t.createdAt) })) }));
+      for (const part of chunks(messages)) {
         ops.push(
-          this.db.message.createMany({ data: messages.map((m) => ({ ...m, runId: m.runId ?? null, createdAt: new Date(m.createdAt) })) }),
+          this.db.message.createMany({ data: part.map((m) => ({ ...m, runId: m.runId ?? null, createdAt: new Date(m.createdAt) })) }),
         );
-      if (sessions.length) {
-        // A session row is rewritten whole: delete + insert is two statements for the whole batch.
-        ops.push(this.db.session.deleteMany({ where: { id: { in: sessions.map((s) => s.id) } } }));
-        ops.push(this.db.session.createMany({ data: sessions.map(rows.sessionToRow) }));
+      }
+      for (const part of chunks(sessions)) {
+        // A session row is rewritten whole: delete + insert, two statements per chunk of sessions.
+        ops.push(this.db.session.deleteMany({ where: { id: { in: part.map((s) => s.id) } } }));
+        ops.push(this.db.session.createMany({ data: part.map(rows.sessionToRow) }));
       }
       for (let i = 0; i < traces.length; i += TRACE_ROWS_PER_INSERT) {
         const chunk = traces.slice(i, i + TRACE_ROWS_PER_INSERT);
@@ -143,6 +156,16 @@ export class Persistence implements ThreadPersistence, TraceSink {
       this.tracesWritten += traces.length;
       this.#markHealthy();
     } catch (err) {
+      if (await this.#reachable()) {
+        // The database is up and refused this batch: retrying it would fail forever and grow the queue.
+        this.recordsDropped += threads.length + messages.length + sessions.length;
+        this.tracesDropped += traces.length;
+        this.#logger.error(
+          { err: (err as Error).message.slice(0, 300), rows: threads.length + messages.length + sessions.length + traces.length },
+          "database refused a batch; dropped it",
+        );
+        return;
+      }
       this.#markUnhealthy(err);
       // Put the batch back in front of anything queued since (bounded; newest session state wins).
       this.#threads = threads.concat(this.#threads).slice(0, this.#maxRecords);
@@ -153,6 +176,18 @@ export class Persistence implements ThreadPersistence, TraceSink {
       const room = this.#maxTraces - this.#traces.length;
       this.tracesDropped += Math.max(0, traces.length - room);
       this.#traces = traces.slice(0, Math.max(0, room)).concat(this.#traces);
+    }
+  }
+
+  async #reachable(): Promise<boolean> {
+    try {
+      await Promise.race([
+        this.db.$queryRawUnsafe("SELECT 1"),
+        new Promise((_, reject) => setTimeout(() => reject(new Error("timeout")), 1000).unref()),
+      ]);
+      return true;
+    } catch {
+      return false;
     }
   }
 

@@ -1,0 +1,3 @@
+-- DropForeignKey
+ALTER TABLE "Message" DROP CONSTRAINT "Message_threadId_fkey";
+
