@@ -26,6 +26,8 @@ async function failedSession(simulate: Record<string, unknown>, content = "what 
   const ack = await alice.send({ type: "user_message", payload: { content, simulate } });
   expect(ack.ok).toBe(true);
   const runId = ack.run_id as string;
+  // The run's own end first (a short GOLDEN_GAP_MS fails the session before a delayed run ends).
+  await alice.waitFor((e) => e.run_id === runId && (e.type === "agent_completed" || e.type === "agent_error"));
   await eventually(
     async () => {
       const s = (await (await t.api(`/api/sessions/${runId}`)).json()) as { status: string };
@@ -90,7 +92,7 @@ describe("replay", () => {
     expect(b.diff).toEqual(a.diff);
     expect(b.verdict).toEqual(a.verdict);
     await new Promise((r) => setTimeout(r, 300));
-    expect(alice.events.length).toBe(before);
+    expect(alice.events.slice(before).map((e) => `${e.type}:${e.run_id}`)).toEqual([]);
     const after = (await (await t.api("/api/stats")).json()) as { messages_routed: number; sessions: Record<string, number> };
     expect(after.messages_routed).toBe(stats.messages_routed);
     expect(after.sessions).toEqual(stats.sessions);
