@@ -1,0 +1,103 @@
+// Shared between the bench orchestrator, the two servers and the load generators (IPC messages).
+import type { HistogramData } from "./histogram";
+
+/** The HS256 secret every bench server uses; generators sign their tokens with it (jose). */
+export const BENCH_SECRET = "switchyard-bench-secret-0123456789abcdef";
+
+/** What every golden-path request sends: the built-in agent plans one calculator call (5 run events). */
+export const GOLDEN_CONTENT = "what is 2+2";
+export const GOLDEN_EVENTS = ["agent_started", "agent_thinking", "tool_executing", "tool_completed", "agent_completed"] as const;
+
+export type Target = "raw" | "switchyard";
+export type LoadScenario = "ping" | "golden" | "multi" | "idle";
+
+// ---------- server process <-> orchestrator ----------
+
+export interface ServerStats {
+  pid: number;
+  cpu: NodeJS.CpuUsage;
+  mem: NodeJS.MemoryUsage;
+  elu: { idle: number; active: number };
+  connections: number;
+  /** Switchyard only: trace rows written to SQLite, dropped, waiting in the queue. */
+  traces?: { written: number; dropped: number; queued: number };
+  uptimeMs: number;
+}
+
+export type ToServer =
+  | { type: "stats"; id: number; gc?: boolean }
+  | { type: "trace-flood"; id: number; rate: number; ms: number; warmupMs: number }
+  | { type: "profile-start"; id: number }
+  | { type: "profile-stop"; id: number; dir: string }
+  | { type: "exit" };
+
+export interface TraceFloodResult {
+  offeredPerS: number;
+  recorded: number;
+  persistedPerS: number;
+  dropped: number;
+  maxQueued: number;
+  drainMs: number;
+  cpuUsPerTrace: number;
+}
+
+export type FromServer =
+  | { type: "ready"; port: number; pid: number; target: Target }
+  | { type: "stats"; id: number; stats: ServerStats }
+  | { type: "trace-flood"; id: number; result: TraceFloodResult }
+  | { type: "profile"; id: number; file: string | null }
+  | { type: "error"; message: string };
+
+// ---------- load generator <-> orchestrator ----------
+
+export interface GeneratorPlan {
+  url: string;
+  scenario: LoadScenario;
+  /** Sockets this generator opens. */
+  connections: number;
+  /** Connections per user (2 for `multi`); users are `${userPrefix}${userOffset + i}`. */
+  connsPerUser: number;
+  userPrefix: string;
+  userOffset: number;
+  /** Requests each user keeps in flight (closed loop). */
+  inflight: number;
+  /** Handshakes in flight at once while connecting. */
+  connectConcurrency: number;
+  requestTimeoutMs: number;
+}
+
+export interface ConnectReport {
+  opened: number;
+  failed: number;
+  failures: Record<string, number>;
+  wallMs: number;
+  latency: { buckets: HistogramData; count: number; sumUs: number; maxUs: number };
+  /** Generator CPU while connecting. */
+  cpu: NodeJS.CpuUsage;
+}
+
+export interface LoadReport {
+  windowMs: number;
+  completed: number;
+  /** Events received (all connections; for golden/multi: run events; for ping: pong). */
+  events: number;
+  errors: number;
+  errorCodes: Record<string, number>;
+  timeouts: number;
+  /** Runs whose events did not all arrive, in order, on every connection of the user. */
+  badRuns: number;
+  latency: { buckets: HistogramData; count: number; sumUs: number; maxUs: number };
+  cpu: NodeJS.CpuUsage;
+  rssBytes: number;
+  disconnects: number;
+}
+
+export type ToGenerator =
+  { type: "connect"; plan: GeneratorPlan } | { type: "start" } | { type: "mark" } | { type: "stop" } | { type: "exit" };
+
+export type FromGenerator =
+  | { type: "hello"; pid: number }
+  | { type: "connected"; report: ConnectReport }
+  | { type: "progress"; completed: number; events: number; errors: number }
+  | { type: "stopped"; report: LoadReport }
+  | { type: "error"; message: string };
