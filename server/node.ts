@@ -183,9 +183,14 @@ export class SwitchyardNode {
       localState: () => this.localState(),
       recovered: (runId, messageId, connectionId) => this.recorder.markRecovered(runId, messageId, connectionId),
       unpark: (userId, connectionId) => void this.connections.unpark(userId, connectionId),
+      stopRun: (runId, inbound) => {
+        if (this.runs.get(runId)?.status === "running") this.runs.requestStop(runId, inbound);
+      },
     };
     this.cluster = await Cluster.join(this.io, url, this.config.REDIS_PREFIX, member, this.logger);
     this.delivery.setRemote(this.cluster);
+    const cluster = this.cluster;
+    this.runs.setRemoteStop((runId, inbound) => cluster.stopRemote(runId, inbound));
     this.tracer.addSink(this.cluster);
     this.logger.info({ prefix: this.config.REDIS_PREFIX }, "joined the cluster");
   }

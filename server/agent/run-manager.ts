@@ -44,6 +44,13 @@ export interface RunSummary {
 }
 export type RunLookup = (runId: string) => Promise<RunSummary | null>;
 
+/** An inbound message about a run, as its session records it. */
+export interface InboundNote {
+  type: string;
+  message_id: string;
+  payload: Record<string, unknown>;
+}
+
 export interface StartRunInput {
   userId: string;
   threadId: string;
@@ -67,6 +74,8 @@ export class RunManager {
   readonly #observers: RunObserver[] = [];
   readonly #runs = new Map<string, Run>();
   #lookup: RunLookup = () => Promise.resolve(null);
+  /** Stops a run another node of the cluster runs (set when the node joins a cluster). */
+  #remoteStop: ((runId: string, inbound: InboundNote) => void) | null = null;
 
   constructor(delivery: Delivery, clock: Clock = realClock) {
     this.#delivery = delivery;
@@ -107,8 +116,20 @@ export class RunManager {
   }
 
   /** Records a later inbound message about a run in its session (for replay). */
-  noteInbound(runId: string, inbound: { type: string; message_id: string; payload: Record<string, unknown> }): void {
+  noteInbound(runId: string, inbound: InboundNote): void {
     for (const o of this.#observers) o.onRunInbound?.(runId, inbound);
+  }
+
+  setRemoteStop(stop: ((runId: string, inbound: InboundNote) => void) | null): void {
+    this.#remoteStop = stop;
+  }
+
+  /** stop_agent: stops the run here, or asks the node that runs it. Stopping an ended run is a no-op. */
+  requestStop(runId: string, inbound: InboundNote): void {
+    if (this.#runs.get(runId)?.status === "running") {
+      this.noteInbound(runId, inbound);
+      this.stop(runId);
+    } else if (!this.#runs.has(runId)) this.#remoteStop?.(runId, inbound);
   }
 
   get(runId: string): Run | undefined {

@@ -16,6 +16,7 @@ export interface ClusterMember {
   localState(): Promise<NodeState>;
   recovered(runId: string, messageId: string, connectionId: string): boolean;
   unpark(userId: string, connectionId: string): void;
+  stopRun(runId: string, inbound: { type: string; message_id: string; payload: Record<string, unknown> }): void;
 }
 
 /** One node's state as the others see it. */
@@ -56,6 +57,9 @@ export class Cluster implements RemoteDelivery, TraceSink {
     nsp.on("sy:broadcast", (event: OutgoingEvent & { user_id: null }) => member.broadcast(event));
     nsp.on("sy:traces", (events: TraceEvent[]) => member.acceptTraces(events));
     nsp.on("sy:state", (reply: (s: NodeState) => void) => void member.localState().then(reply));
+    nsp.on("sy:stop", (r: { run_id: string; inbound: { type: string; message_id: string; payload: Record<string, unknown> } }) =>
+      member.stopRun(r.run_id, r.inbound),
+    );
     nsp.on("sy:unpark", (r: { user_id: string; connection_id: string }) => member.unpark(r.user_id, r.connection_id));
     nsp.on(
       "sy:recovered",
@@ -114,6 +118,11 @@ export class Cluster implements RemoteDelivery, TraceSink {
     if (!this.healthy) return here;
     const claims = await this.#ask<boolean>("sy:recovered", r);
     return here || claims.some(Boolean);
+  }
+
+  /** stop_agent for a run this node does not run: the node that runs it stops it. */
+  stopRemote(runId: string, inbound: { type: string; message_id: string; payload: Record<string, unknown> }): void {
+    if (this.healthy) this.#nsp.serverSideEmit("sy:stop", { run_id: runId, inbound });
   }
 
   /** A parked connection came back (on this node): the other nodes stop storing events for it. */

@@ -111,6 +111,21 @@ describe("cluster of two nodes", () => {
     expect(((await res.json()) as { verdict: { passed: boolean } }).verdict.passed).toBe(true);
   });
 
+  it("stops a run on node A from the user's connection on node B", async () => {
+    const onA = await a.connect("ivy");
+    const onB = await b.connect("ivy");
+    const ack = await onA.send({ type: "user_message", payload: { content: "what is 5 * 5", simulate: { delay_ms: 3000 } } });
+    const runId = ack.run_id as string;
+    await onB.waitFor((e) => e.run_id === runId && e.type === "tool_executing");
+    await sessionWhen(b, runId, "running"); // node B knows the run once A's session row is written (write-behind, 50 ms)
+    const stopAck = await onB.send({ type: "stop_agent", payload: { run_id: runId } });
+    expect(stopAck, JSON.stringify(stopAck)).toMatchObject({ ok: true });
+    const end = await onB.waitFor((e) => e.run_id === runId && e.type === "agent_completed", 2500);
+    expect(end.payload.status).toBe("cancelled");
+    const s = await sessionWhen(b, runId, "cancelled");
+    expect(s.inbound.map((i) => i.type)).toEqual(["user_message", "stop_agent"]);
+  });
+
   it("recovers missed events when the client reconnects to the other node", async () => {
     const first = io(a.url, { auth: { token: await a.token("fay") }, transports: ["websocket"], reconnection: false, forceNew: true });
     const fay = await wrapClient(first, "fay");

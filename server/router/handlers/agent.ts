@@ -51,8 +51,7 @@ export const agentHandlers: HandlerFamily = {
       handler: "AgentHandler.stopAgent",
       handle: (ctx, payload) => {
         // Stopping a run that already ended is a no-op: the ack is ok and no event follows.
-        ctx.services.runs.noteInbound(payload.run_id, { type: ctx.type, message_id: ctx.messageId, payload: { run_id: payload.run_id } });
-        ctx.services.runs.stop(payload.run_id);
+        ctx.services.runs.requestStop(payload.run_id, { type: ctx.type, message_id: ctx.messageId, payload: { run_id: payload.run_id } });
         return { run_id: payload.run_id };
       },
     }),
