@@ -29,6 +29,9 @@ if (!config.AUTH_SECRET)
 
 const stopDemo = config.DEMO_TRAFFIC ? await startDemoTraffic(`http://127.0.0.1:${port}`, node.tokens, logger) : () => undefined;
 
+// A library's stray promise (a Redis command cut mid-flight, say) must not take the router down.
+process.on("unhandledRejection", (reason) => logger.error({ err: reason }, "unhandled rejection"));
+
 let stopping = false;
 const stop = (signal: string) => {
   if (stopping) return;

@@ -95,13 +95,13 @@ export class Cluster implements RemoteDelivery, TraceSink {
   }
 
   broadcast(event: OutgoingEvent & { user_id: null }): void {
-    if (this.healthy) this.#nsp.serverSideEmit("sy:broadcast", event);
+    if (this.healthy) this.#emit("sy:broadcast", event);
   }
 
   /** TraceSink: this node's trace batches go to every other node's inspector. */
   accept(events: readonly TraceEvent[]): void {
     if (!this.healthy || events.length === 0) return;
-    for (let i = 0; i < events.length; i += TRACE_BATCH_MAX) this.#nsp.serverSideEmit("sy:traces", events.slice(i, i + TRACE_BATCH_MAX));
+    for (let i = 0; i < events.length; i += TRACE_BATCH_MAX) this.#emit("sy:traces", events.slice(i, i + TRACE_BATCH_MAX));
     this.tracesRelayed += events.length;
   }
 
@@ -122,12 +122,12 @@ export class Cluster implements RemoteDelivery, TraceSink {
 
   /** stop_agent for a run this node does not run: the node that runs it stops it. */
   stopRemote(runId: string, inbound: { type: string; message_id: string; payload: Record<string, unknown> }): void {
-    if (this.healthy) this.#nsp.serverSideEmit("sy:stop", { run_id: runId, inbound });
+    if (this.healthy) this.#emit("sy:stop", { run_id: runId, inbound });
   }
 
   /** A parked connection came back (on this node): the other nodes stop storing events for it. */
   unparkEverywhere(userId: string, connectionId: string): void {
-    if (this.healthy) this.#nsp.serverSideEmit("sy:unpark", { user_id: userId, connection_id: connectionId });
+    if (this.healthy) this.#emit("sy:unpark", { user_id: userId, connection_id: connectionId });
   }
 
   async close(): Promise<void> {
@@ -143,19 +143,29 @@ export class Cluster implements RemoteDelivery, TraceSink {
   }
 
   /**
+   * serverSideEmit through the adapter, so that a command Redis drops (it went away mid-flight) is a
+   * logged failure rather than an unhandled rejection.
+   */
+  #emit(event: string, ...args: unknown[]): Promise<unknown> {
+    const adapter = this.#nsp.adapter as unknown as { serverSideEmit(packet: unknown[]): Promise<unknown> };
+    return adapter.serverSideEmit([event, ...args]).catch((err: Error) => {
+      this.#logger.debug({ event, err: err.message }, "cluster message not sent");
+    });
+  }
+
+  /**
    * serverSideEmit with an ack from every other node. The adapter gives up on a silent node after 5 s;
    * this resolves after REPLY_TIMEOUT_MS at the latest with the replies that came.
    */
   #ask<T>(event: string, ...args: unknown[]): Promise<T[]> {
     return new Promise((resolve) => {
-      const replies: T[] = [];
-      const timer = setTimeout(() => resolve(replies), REPLY_TIMEOUT_MS);
+      const timer = setTimeout(() => resolve([]), REPLY_TIMEOUT_MS);
       timer.unref();
-      this.#nsp.serverSideEmit(event, ...args, (err: Error | null, all: T[]) => {
+      void this.#emit(event, ...args, (err: Error | null, all: T[]) => {
         clearTimeout(timer);
         if (err) this.#logger.debug({ event, err: err.message }, "a node did not answer in time");
-        resolve(all ?? replies);
-      });
+        resolve(all ?? []);
+      }).then(() => undefined);
     });
   }
 }
