@@ -95,13 +95,13 @@ export class Cluster implements RemoteDelivery, TraceSink {
   }
 
   broadcast(event: OutgoingEvent & { user_id: null }): void {
-    if (this.healthy) this.#emit("sy:broadcast", event);
+    if (this.healthy) void this.#emit("sy:broadcast", event);
   }
 
   /** TraceSink: this node's trace batches go to every other node's inspector. */
   accept(events: readonly TraceEvent[]): void {
     if (!this.healthy || events.length === 0) return;
-    for (let i = 0; i < events.length; i += TRACE_BATCH_MAX) this.#emit("sy:traces", events.slice(i, i + TRACE_BATCH_MAX));
+    for (let i = 0; i < events.length; i += TRACE_BATCH_MAX) void this.#emit("sy:traces", events.slice(i, i + TRACE_BATCH_MAX));
     this.tracesRelayed += events.length;
   }
 
@@ -122,12 +122,12 @@ export class Cluster implements RemoteDelivery, TraceSink {
 
   /** stop_agent for a run this node does not run: the node that runs it stops it. */
   stopRemote(runId: string, inbound: { type: string; message_id: string; payload: Record<string, unknown> }): void {
-    if (this.healthy) this.#emit("sy:stop", { run_id: runId, inbound });
+    if (this.healthy) void this.#emit("sy:stop", { run_id: runId, inbound });
   }
 
   /** A parked connection came back (on this node): the other nodes stop storing events for it. */
   unparkEverywhere(userId: string, connectionId: string): void {
-    if (this.healthy) this.#emit("sy:unpark", { user_id: userId, connection_id: connectionId });
+    if (this.healthy) void this.#emit("sy:unpark", { user_id: userId, connection_id: connectionId });
   }
 
   async close(): Promise<void> {
