@@ -1,4 +1,5 @@
 import type { Locator, Page } from "@playwright/test";
+import { fillUntilHeld } from "./fill-until-held";
 
 export class FlowsPage {
   readonly rows: Locator;
@@ -18,11 +19,17 @@ export class FlowsPage {
   }
 
   async filterUser(userId: string): Promise<void> {
-    await this.page.getByTestId("flows-filter-user").fill(userId);
+    await this.#fill("flows-filter-user", userId);
   }
 
   async filterType(type: string): Promise<void> {
-    await this.page.getByTestId("flows-filter-type").fill(type);
+    await this.#fill("flows-filter-type", type);
+  }
+
+  /** Sets a filter, then gives the inspector subscription a moment to reach the server. */
+  async #fill(testId: string, value: string): Promise<void> {
+    await fillUntilHeld(this.page.getByTestId(testId), value);
+    await this.page.waitForTimeout(500);
   }
 
   rowsFor(userId: string, type?: string): Locator {

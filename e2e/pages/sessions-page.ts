@@ -1,4 +1,5 @@
 import type { Locator, Page } from "@playwright/test";
+import { fillUntilHeld } from "./fill-until-held";
 
 export class SessionsPage {
   readonly rows: Locator;
@@ -16,7 +17,7 @@ export class SessionsPage {
   }
 
   async filterUser(userId: string): Promise<void> {
-    await this.page.getByTestId("sessions-filter-user").fill(userId);
+    await fillUntilHeld(this.page.getByTestId("sessions-filter-user"), userId);
   }
 
   row(runId: string): Locator {
