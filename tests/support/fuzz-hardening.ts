@@ -1,0 +1,77 @@
+import { createHmac } from "node:crypto";
+import { io, type ManagerOptions, type Socket, type SocketOptions } from "socket.io-client";
+import { TEST_SECRET } from "./test-node";
+
+/** Helpers of the hardening suites (tests/integration/hardening-*.test.ts): hand-made JWTs and raw handshakes. */
+
+const b64url = (v: unknown) => Buffer.from(typeof v === "string" ? v : JSON.stringify(v)).toString("base64url");
+
+/**
+ * A JWT built by hand (no library), so that malformed ones can be made: any header, any claims, signed
+ * HS256 with `secret`, or with the given raw signature (`""` for alg none).
+ */
+export function craftJwt(
+  header: Record<string, unknown>,
+  claims: Record<string, unknown>,
+  sign: { secret?: string; signature?: string } = {},
+): string {
+  const head = `${b64url(header)}.${b64url(claims)}`;
+  if (sign.signature !== undefined) return `${head}.${sign.signature}`;
+  const sig = createHmac("sha256", sign.secret ?? TEST_SECRET)
+    .update(head)
+    .digest("base64url");
+  return `${head}.${sig}`;
+}
+
+export const nowS = () => Math.floor(Date.now() / 1000);
+
+/** Hand-made tokens every surface must refuse (401 / UNAUTHORIZED), by label. */
+export function badTokens(): [string, string][] {
+  const hs = { alg: "HS256", typ: "JWT" };
+  const op = { sub: "mallory", role: "operator", exp: nowS() + 3600 };
+  return [
+    ["a forged signature (another secret)", craftJwt(hs, op, { secret: "another-secret-0123456789abcdef" })],
+    ["a signature of another token", `${craftJwt(hs, op).split(".").slice(0, 2).join(".")}.${craftJwt(hs, { sub: "x" }).split(".")[2]}`],
+    ["alg none, empty signature", craftJwt({ alg: "none", typ: "JWT" }, op, { signature: "" })],
+    ["alg none, no third part", craftJwt({ alg: "none" }, op, { signature: "" }).slice(0, -1)],
+    ["alg NONE (case)", craftJwt({ alg: "NONE" }, op, { signature: "" })],
+    ["alg none with the right HMAC", craftJwt({ alg: "none" }, op)],
+    ["alg HS512 header on an HS256 signature", craftJwt({ alg: "HS512" }, op)],
+    ["no alg", craftJwt({ typ: "JWT" }, op)],
+    ["expired", craftJwt(hs, { ...op, iat: nowS() - 7200, exp: nowS() - 60 })],
+    ["exp as a string", craftJwt(hs, { ...op, exp: String(nowS() + 3600) })],
+    ["not valid before an hour from now", craftJwt(hs, { ...op, nbf: nowS() + 3600 })],
+    ["an unknown critical header", craftJwt({ ...hs, crit: ["x-must-understand"], "x-must-understand": 1 }, op)],
+    ["no sub", craftJwt(hs, { role: "operator", exp: nowS() + 3600 })],
+    ["an empty sub", craftJwt(hs, { ...op, sub: "" })],
+    ["a numeric sub", craftJwt(hs, { ...op, sub: 12345 })],
+    ["a sub with a slash", craftJwt(hs, { ...op, sub: "ops/../admin" })],
+    ["a sub with spaces", craftJwt(hs, { ...op, sub: "ops admin" })],
+    ["a sub of 129 characters", craftJwt(hs, { ...op, sub: "o".repeat(129) })],
+    ["a sub with a NUL", craftJwt(hs, { ...op, sub: "ops\u0000" })],
+    ["role Operator (case)", craftJwt(hs, { ...op, role: "Operator" })],
+    ["role admin", craftJwt(hs, { ...op, role: "admin" })],
+    ["role as an array", craftJwt(hs, { ...op, role: ["operator"] })],
+    ["role as an object", craftJwt(hs, { ...op, role: { name: "operator" } })],
+    ["role true", craftJwt(hs, { ...op, role: true })],
+    ["claims that are not an object", craftJwt(hs, ["operator"] as unknown as Record<string, unknown>)],
+    ["a token of two parts", craftJwt(hs, op).split(".").slice(0, 2).join(".")],
+    ["a token of four parts", `${craftJwt(hs, op)}.extra`],
+    ["garbage", "not-a-jwt"],
+  ];
+}
+
+/** Opens a Socket.IO connection with any options; resolves with "connected" or the connect_error message, and closes it. */
+export function tryHandshake(url: string, opts: Partial<ManagerOptions & SocketOptions>, nsp = "/"): Promise<string> {
+  return new Promise((resolve) => {
+    const socket: Socket = io(url + nsp, { transports: ["websocket"], reconnection: false, forceNew: true, timeout: 5000, ...opts });
+    socket.once("connect", () => {
+      socket.close();
+      resolve("connected");
+    });
+    socket.once("connect_error", (err) => {
+      socket.close();
+      resolve(err.message);
+    });
+  });
+}
