@@ -1,3 +1,4 @@
+import { truncate } from "../text/unicode";
 import type { AgentRunContext, AgentRunner } from "./agent-runner";
 import { calculate, findExpression } from "./tools/calculator";
 import { searchKnowledge } from "./tools/knowledge-search";
@@ -14,7 +15,7 @@ export function planTools(content: string): PlannedTool[] {
   if (expression) tools.push({ name: "calculator", parameters: { expression } });
   const rest = expression ? content.replace(expression, " ") : content;
   if (!expression || /[a-z]{4,}/i.test(rest.replace(/\b(what|whats|is|compute|calculate|please)\b/gi, ""))) {
-    tools.push({ name: "knowledge_search", parameters: { query: rest.trim().slice(0, 200) || content.slice(0, 200), limit: 3 } });
+    tools.push({ name: "knowledge_search", parameters: { query: truncate(rest.trim(), 200) || truncate(content, 200), limit: 3 } });
   }
   return tools;
 }
@@ -54,7 +55,7 @@ export class BuiltinAgent implements AgentRunner {
   async run(ctx: AgentRunContext): Promise<void> {
     const started = ctx.now();
     const tools = planTools(ctx.content);
-    ctx.emit("agent_started", { agent_name: ctx.agentName, task_description: ctx.content.slice(0, 200) });
+    ctx.emit("agent_started", { agent_name: ctx.agentName, task_description: truncate(ctx.content, 200) });
     ctx.emit("agent_thinking", {
       reasoning: `Planning ${tools.length} tool call(s): ${tools.map((t) => t.name).join(", ")}.`,
       step_number: 1,

@@ -3,7 +3,7 @@ import { sessionCookie } from "../auth/cookies";
 import type { SwitchyardNode } from "../node";
 import { SESSION_STATUSES } from "../sessions/session-view";
 import { TRACE_KINDS } from "../trace/trace-event";
-import { HttpError, readJson } from "./http-kit";
+import { HttpError, readJson, SECURITY_HEADERS } from "./http-kit";
 import type { ApiRequest, Route } from "./routes";
 import { sessionDetail, sessionSummary } from "../sessions/session-view";
 import { toFixture } from "../replay/fixture";
@@ -186,7 +186,7 @@ export function apiRoutes(node: SwitchyardNode): Route[] {
       path: "/metrics",
       handle: async (r) => {
         const text = await node.metrics.render();
-        r.res.writeHead(200, { "Content-Type": node.metrics.contentType, "Cache-Control": "no-store" });
+        r.res.writeHead(200, { ...SECURITY_HEADERS, "Content-Type": node.metrics.contentType });
         r.res.end(text);
       },
     },

@@ -37,7 +37,8 @@ export function scoreContent(
   if (INVALID_CHARACTERS.test(content)) {
     add("invalid_characters", "Control characters or broken Unicode.", "warning", 0.2);
   }
-  if (/<\s*script\b|javascript:|on\w+\s*=\s*["']/i.test(text)) add("unsafe_markup", "Script or event-handler markup.", "error", 0.4);
+  if (/<\s*script\b|javascript:|\bon[a-z]{1,32}\s*=\s*["']/i.test(text))
+    add("unsafe_markup", "Script or event-handler markup.", "error", 0.4);
   if (letters.length > 20 && letters.filter((c) => c === c.toUpperCase() && c !== c.toLowerCase()).length / letters.length > 0.7) {
     add("shouting", "Mostly capital letters.", "warning", 0.1);
   }

@@ -1,3 +1,4 @@
+import { hasLoneSurrogate, truncate } from "../text/unicode";
 import { randomUUID } from "node:crypto";
 import { buildEvent } from "../transport/event-factory";
 import type { Connection } from "../transport/connection-registry";
@@ -72,7 +73,7 @@ export class Router {
     const ctx: Inbound = { conn, raw, traceId: tracer.newTraceId() };
     conn.lastActivity = Date.now();
     stats.touch(conn.userId);
-    const rawType = isPlainObject(raw) && typeof raw.type === "string" ? raw.type.slice(0, 64) : undefined;
+    const rawType = isPlainObject(raw) && typeof raw.type === "string" ? truncate(raw.type, 64) : undefined;
     tracer.record("received", { trace_id: ctx.traceId, user_id: conn.userId, connection_id: conn.id, message_type: rawType });
 
     const messageId = isPlainObject(raw) && typeof raw.message_id === "string" && raw.message_id.length <= 128 ? raw.message_id : undefined;
@@ -284,6 +285,8 @@ export class Router {
     if (envelope.thread_id) threadIds.add(envelope.thread_id);
     if (typeof payload.thread_id === "string") threadIds.add(payload.thread_id);
     for (const id of threadIds) {
+      // An id that is not well-formed text names nothing (and must not reach the database).
+      if (hasLoneSurrogate(id)) throw new RouterError("NOT_FOUND", "No such thread.");
       const thread = await this.#services.threads.find(id);
       if (!thread) throw new RouterError("NOT_FOUND", `No thread ${id.slice(0, 128)}.`);
       if (thread.userId !== userId) throw new RouterError("FORBIDDEN", "That thread belongs to another user.");
@@ -292,6 +295,7 @@ export class Router {
     if (envelope.run_id) runIds.add(envelope.run_id);
     if (typeof payload.run_id === "string") runIds.add(payload.run_id);
     for (const id of runIds) {
+      if (hasLoneSurrogate(id)) throw new RouterError("NOT_FOUND", "No such run.");
       const run = await this.#services.runs.describe(id);
       if (!run) throw new RouterError("NOT_FOUND", `No run ${id.slice(0, 128)}.`);
       if (run.userId !== userId) throw new RouterError("FORBIDDEN", "That run belongs to another user.");

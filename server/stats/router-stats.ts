@@ -1,3 +1,4 @@
+import { truncate } from "../text/unicode";
 import { LatencyHistogram } from "./latency-histogram";
 
 /** One point of the per-second series (GET /api/stats/series, inspector `stats`). */
@@ -62,7 +63,7 @@ export class RouterStats {
     if (entry) {
       entry.count++;
       entry.lastSeen = Date.now();
-    } else this.unhandled.set(type.slice(0, 64), { count: 1, lastSeen: Date.now() });
+    } else this.unhandled.set(truncate(type, 64), { count: 1, lastSeen: Date.now() });
   }
 
   handlerRan(handler: string, ms: number, failed: boolean): void {

@@ -1,3 +1,4 @@
+import { wellFormed } from "../text/unicode";
 import type { Prisma } from "@prisma/client";
 import type { Logger } from "../logger";
 import type { TraceEvent } from "../trace/trace-event";
@@ -135,10 +136,14 @@ export class Persistence implements ThreadPersistence, TraceSink {
     try {
       const ops: Prisma.PrismaPromise<unknown>[] = [];
       for (const part of chunks(threads))
-        ops.push(this.db.thread.createMany({ data: part.map((t) => ({ ...t, createdAt: new Date(t.createdAt) })) }));
+        ops.push(
+          this.db.thread.createMany({ data: part.map((t) => ({ ...t, title: wellFormed(t.title), createdAt: new Date(t.createdAt) })) }),
+        );
       for (const part of chunks(messages)) {
         ops.push(
-          this.db.message.createMany({ data: part.map((m) => ({ ...m, runId: m.runId ?? null, createdAt: new Date(m.createdAt) })) }),
+          this.db.message.createMany({
+            data: part.map((m) => ({ ...m, content: wellFormed(m.content), runId: m.runId ?? null, createdAt: new Date(m.createdAt) })),
+          }),
         );
       }
       for (const part of chunks(sessions)) {

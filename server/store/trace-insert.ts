@@ -1,3 +1,4 @@
+import { wellFormed } from "../text/unicode";
 import type { TraceEvent } from "../trace/trace-event";
 import type { Dialect } from "./database-url";
 
@@ -32,22 +33,23 @@ export function traceInsert(dialect: Dialect, events: readonly TraceEvent[], fir
   let n = 0;
   const ph = () => (dialect === "postgres" ? `$${++n}` : "?");
   events.forEach((e, i) => {
+    const text = (v: string | undefined) => (v === undefined ? null : wellFormed(v));
     params.push(
       e.id,
       firstSeq + i,
-      e.trace_id,
+      wellFormed(e.trace_id),
       e.ts,
       e.node_id,
       e.kind,
-      e.user_id ?? null,
-      e.connection_id ?? null,
-      e.message_type ?? null,
-      e.handler ?? null,
-      e.run_id ?? null,
-      e.thread_id ?? null,
+      text(e.user_id),
+      text(e.connection_id),
+      text(e.message_type),
+      text(e.handler),
+      text(e.run_id),
+      text(e.thread_id),
       e.duration_ms ?? null,
-      e.error?.code ?? null,
-      e.error?.message ?? null,
+      text(e.error?.code),
+      text(e.error?.message),
     );
     tuples.push(`(${COLUMNS.map(ph).join(",")})`);
   });

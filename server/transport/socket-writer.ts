@@ -43,5 +43,8 @@ export class SocketWriter implements EventWriter {
   close(reason: string): void {
     this.#socket.data.closeReason = reason;
     this.#socket.disconnect(true);
+    // A client that stopped reading never drains its buffer: drop the transport now instead of
+    // letting engine.io wait for a drain that will not come (and hold ~2000 queued packets).
+    this.#socket.conn.close(true);
   }
 }

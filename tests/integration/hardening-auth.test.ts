@@ -209,10 +209,24 @@ describe("the operator HTTP API", () => {
     }
   });
 
-  it("an unauthenticated replay did not run: the session has no replays", async () => {
-    const replays = await apiJson<unknown[]>(t, `/api/sessions/${sessionId}/replays`);
-    // Only the operator's control call above replayed it.
-    expect(replays).toHaveLength(1);
+  it("a replay refused for want of credentials did not run", async () => {
+    const count = async () => (await apiJson<unknown[]>(t, `/api/sessions/${sessionId}/replays`)).length;
+    const before = await count();
+    const replay = { method: "POST", path: `/api/sessions/${sessionId}/replay`, body: JSON.stringify({ faults: "none" }) };
+    for (const headers of [
+      {},
+      { Authorization: `Bearer ${userToken}` },
+      { Cookie: `switchyard_session=${userToken}` },
+      ...BAD.map(([, token]) => ({ Authorization: `Bearer ${token}` })),
+    ] as Record<string, string>[]) {
+      const res = await call(replay, headers);
+      expect([401, 403]).toContain(res.status);
+      await res.body?.cancel();
+    }
+    expect(await count()).toBe(before);
+    // The control: an operator's replay is stored.
+    expect((await call(replay, { Authorization: `Bearer ${opToken}` })).status).toBe(200);
+    expect(await count()).toBe(before + 1);
   });
 });
 

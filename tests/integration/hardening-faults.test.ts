@@ -240,7 +240,7 @@ describe("a slow consumer", () => {
     }
   });
 
-  // SERVER BUG: SocketWriter.close (server/transport/socket-writer.ts:29-32) calls socket.disconnect(true);
+  // Regression (was a server bug, fixed): SocketWriter.close (server/transport/socket-writer.ts:29-32) calls socket.disconnect(true);
   // Socket.IO then calls engine.io's conn.close() without `discard`, which waits for a "drain" that a
   // client that stopped reading never gives (engine.io build/socket.js close(): "waiting for the 'drain'
   // event"). The socket.io-level disconnect is traced, but the TCP connection, the engine.io socket and its
@@ -316,7 +316,7 @@ describe("content that costs the event loop", () => {
     expect(blocked).toBeLessThan(1000);
   });
 
-  // SERVER BUG: the calculator's expression finder (server/agent/tools/calculator.ts, findExpression:
+  // Regression (was a server bug, fixed): the calculator's expression finder (server/agent/tools/calculator.ts, findExpression:
   // /[-(]*\d+(?:\.\d+)?(?:\s*[-+*\/%^]\s*[(]*\s*\d+(?:\.\d+)?\s*[)]*)+/) backtracks quadratically: valid
   // content of 32768 digits (or "(((...1", or "---...1") blocks the event loop for seconds (planTools,
   // server/agent/builtin-agent.ts:12, calls it on every run), stalling every user of the node. Fix: bound
@@ -333,7 +333,7 @@ describe("content that costs the event loop", () => {
     expect(blocked).toBeLessThan(1000);
   });
 
-  // SERVER BUG: content scoring (server/quality/content-scoring.ts:40, /<\s*script\b|javascript:|on\w+\s*=\s*["']/i)
+  // Regression (was a server bug, fixed): content scoring (server/quality/content-scoring.ts:40, /<\s*script\b|javascript:|on\w+\s*=\s*["']/i)
   // is quadratic on "onononon...": validate_content with 32768 characters of it costs ~0.4 s of event loop
   // per message, so a few of them (well inside the rate limit) stall everyone. Fix: make the pattern linear
   // (e.g. /\bon\w{1,32}\s*=\s*["']/ with a bounded word, or scan a bounded prefix).

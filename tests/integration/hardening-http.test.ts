@@ -191,7 +191,7 @@ describe("security headers", () => {
     expect(res.headers.get("content-type")).toMatch(/^application\/json/);
   });
 
-  // SERVER BUG: GET /metrics writes its own head (server/http/api-routes.ts, the "/metrics" route:
+  // Regression (was a server bug, fixed): GET /metrics writes its own head (server/http/api-routes.ts, the "/metrics" route:
   // `r.res.writeHead(200, { "Content-Type": ..., "Cache-Control": "no-store" })`) and so skips
   // SECURITY_HEADERS (server/http/http-kit.ts), which "every API response" is meant to carry; its 401/403
   // answers do carry them. Fix: `r.res.writeHead(200, { ...SECURITY_HEADERS, "Content-Type": node.metrics.contentType })`.

@@ -60,6 +60,7 @@ export function calculate(expression: string): number {
 
 /** Finds the first arithmetic expression in free text ("what is 12 * (3 + 4)?"), or null. */
 export function findExpression(text: string): string | null {
-  const match = text.match(/[-(]*\d+(?:\.\d+)?(?:\s*[-+*/%^]\s*[(]*\s*\d+(?:\.\d+)?\s*[)]*)+/);
+  // Bounded: the pattern backtracks on long digit runs, and content may be 32,768 characters.
+  const match = text.slice(0, 512).match(/[-(]*\d+(?:\.\d+)?(?:\s*[-+*/%^]\s*[(]*\s*\d+(?:\.\d+)?\s*[)]*)+/);
   return match ? match[0].trim() : null;
 }

@@ -1,3 +1,4 @@
+import { truncate } from "../../text/unicode";
 import { RouterError } from "../error-codes";
 import { defineHandler, type HandlerFamily, type HandlerResult, type RequestContext } from "../handler-types";
 
@@ -12,7 +13,7 @@ function startRun(ctx: RequestContext, content: string, agentName: string | unde
   const rawPayload = ctx.envelope.payload ?? {};
   let threadId = ctx.envelope.thread_id ?? (typeof rawPayload.thread_id === "string" ? rawPayload.thread_id : undefined);
   if (!threadId) {
-    const thread = threads.create(userId, content.slice(0, 80));
+    const thread = threads.create(userId, truncate(content, 80));
     threadId = thread.id;
     ctx.toUser("thread_created", { thread_id: thread.id, title: thread.title }, { thread_id: thread.id });
   }
