@@ -78,11 +78,13 @@ export function apiRoutes(node: SwitchyardNode): Route[] {
     {
       method: "GET",
       path: "/api/handlers/unhandled",
-      handle: () => ({
-        body: [...node.stats.unhandled]
+      handle: (r) => {
+        const q = query(r, { limit: Limit, before: Cursor });
+        const list = [...node.stats.unhandled]
           .map(([type, u]) => ({ type, count: u.count, last_seen: new Date(u.lastSeen).toISOString() }))
-          .sort((a, b) => b.last_seen.localeCompare(a.last_seen)),
-      }),
+          .sort((a, b) => b.last_seen.localeCompare(a.last_seen));
+        return memoryPage(list, q.limit, q.before);
+      },
     },
     {
       method: "GET",

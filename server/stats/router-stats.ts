@@ -24,6 +24,8 @@ export interface UserStats {
 }
 
 const SERIES_SECONDS = 3600;
+/** Bound on maps keyed by names a client chooses. */
+const MAX_TRACKED_NAMES = 1000;
 
 /** Counters of one node's router: what /api/stats, /api/handlers, /api/users and the series read. */
 export class RouterStats {
@@ -48,7 +50,10 @@ export class RouterStats {
     this.messagesRouted++;
     this.#current.messages++;
     this.#current.latency.record(ms);
-    this.messagesByType.set(type, (this.messagesByType.get(type) ?? 0) + 1);
+    // Client-chosen names (unknown types) must not grow this map without bound.
+    if (this.messagesByType.has(type) || this.messagesByType.size < MAX_TRACKED_NAMES)
+      this.messagesByType.set(type, (this.messagesByType.get(type) ?? 0) + 1);
+    else this.messagesByType.set("(other)", (this.messagesByType.get("(other)") ?? 0) + 1);
   }
 
   rejected(code: string): void {
@@ -59,11 +64,18 @@ export class RouterStats {
   }
 
   unhandledType(type: string): void {
-    const entry = this.unhandled.get(type);
+    const name = truncate(type, 64);
+    const entry = this.unhandled.get(name);
     if (entry) {
+      // Most recently seen last, so the oldest is evicted first.
+      this.unhandled.delete(name);
       entry.count++;
       entry.lastSeen = Date.now();
-    } else this.unhandled.set(truncate(type, 64), { count: 1, lastSeen: Date.now() });
+      this.unhandled.set(name, entry);
+      return;
+    }
+    if (this.unhandled.size >= MAX_TRACKED_NAMES) this.unhandled.delete(this.unhandled.keys().next().value!);
+    this.unhandled.set(name, { count: 1, lastSeen: Date.now() });
   }
 
   handlerRan(handler: string, ms: number, failed: boolean): void {

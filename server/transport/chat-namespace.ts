@@ -47,12 +47,28 @@ export function attachChat(nsp: Namespace, deps: ChatDeps): void {
         // A recovered session belongs to the user it was made for; another user's token cannot take it over.
         const previous = (socket.data as { identity?: Identity } | undefined)?.identity;
         if (socket.recovered && previous && previous.userId !== identity.userId) return next(new Error("UNAUTHORIZED"));
+        // The client left while its token was being verified: nothing to reserve.
+        if (socket.conn.readyState !== "open") return next(new Error("UNAUTHORIZED"));
         const reserved = pending.get(identity.userId) ?? 0;
         if (connections.countForUser(identity.userId) + reserved >= config.MAX_CONNECTIONS_PER_USER) {
           return next(new Error("TOO_MANY_CONNECTIONS"));
         }
         pending.set(identity.userId, reserved + 1);
         (socket.data as { identity: Identity }).identity = identity;
+        // The reservation ends with the "connection" event, or with the transport if the client leaves
+        // before it (Socket.IO then drops the socket without a "connection" event).
+        const release = () => {
+          const left = (pending.get(identity.userId) ?? 1) - 1;
+          if (left > 0) pending.set(identity.userId, left);
+          else pending.delete(identity.userId);
+        };
+        (socket.data as { releaseSlot?: () => void }).releaseSlot = release;
+        socket.conn.once("close", () => {
+          if (!socket.connected && (socket.data as { releaseSlot?: () => void }).releaseSlot === release) {
+            (socket.data as { releaseSlot?: () => void }).releaseSlot = undefined;
+            release();
+          }
+        });
         next();
       },
       () => next(new Error("UNAUTHORIZED")),
@@ -61,9 +77,9 @@ export function attachChat(nsp: Namespace, deps: ChatDeps): void {
 
   nsp.on("connection", (socket: Socket) => {
     const identity = (socket.data as { identity: Identity }).identity;
-    const left = (pending.get(identity.userId) ?? 1) - 1;
-    if (left > 0) pending.set(identity.userId, left);
-    else pending.delete(identity.userId);
+    const slot = socket.data as { releaseSlot?: () => void };
+    slot.releaseSlot?.();
+    slot.releaseSlot = undefined;
 
     const auth = socket.handshake.auth as Record<string, unknown> | undefined;
     const data = socket.data as { identity: Identity; connectionId?: string };
