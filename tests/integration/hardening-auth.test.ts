@@ -379,6 +379,20 @@ describe("cross-user thread and run ids", () => {
     }
   });
 
+  it("message_id is per user: another user's message_id neither returns alice's ack nor blocks mallory's message", async () => {
+    const id = `shared-${Date.now()}`;
+    const first = await alice.send({ type: "create_thread", message_id: id, payload: { title: "alice's" } });
+    expect(first).toMatchObject({ ok: true, type: "create_thread", message_id: id });
+    const theirs = await mallory.send({ type: "user_message", message_id: id, payload: { content: "what is 2 + 5?" } });
+    expect(theirs).toMatchObject({ ok: true, type: "user_message", message_id: id, run_id: expect.any(String) });
+    expect(theirs.thread_id).not.toBe(first.thread_id);
+    await mallory.waitFor(isTerminal(theirs.run_id as string));
+    // alice's repeat still gets alice's first ack, and mallory's its own.
+    expect(await alice.send({ type: "ping", message_id: id })).toEqual(first);
+    expect(await mallory.send({ type: "ping", message_id: id })).toEqual(theirs);
+    expect(mallory.events.filter((e) => e.thread_id === first.thread_id)).toEqual([]);
+  });
+
   it("a stop_agent by the owner still works (the control)", async () => {
     const ack = await alice.send({ type: "user_message", payload: { content: "what is 3 * 3?", simulate: { delay_ms: 2000 } } });
     const runId = ack.run_id as string;

@@ -1,7 +1,8 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { fuzzSeed, hasLoneSurrogate } from "../support/fuzz-envelopes";
+import { poisonDuringRuns, storedSessions } from "../support/fuzz-hardening";
 import { runFuzzScenario } from "../support/fuzz-runner";
-import { apiJson, eventually, isTerminal, runToEnd, sleep, startTestNode, type TestClient, type TestNode } from "../support/test-node";
+import { apiJson, eventually, isTerminal, runToEnd, startTestNode, type TestClient, type TestNode } from "../support/test-node";
 
 /**
  * Invalid UTF-16 (issue 8): lone surrogates everywhere a client can put a string, on their own node,
@@ -88,38 +89,6 @@ describe("lone surrogates in ids", () => {
   });
 });
 
-/** Sends `poison` envelopes from one user every few ms while another user completes `runs` runs; returns those runs. */
-async function poisonDuringRuns(
-  t: TestNode,
-  poison: Record<string, unknown>[],
-  runs = 3,
-): Promise<{ victim: TestClient; runIds: string[] }> {
-  const [poisoner, victim] = await Promise.all([t.connect("sur-poisoner"), t.connect("sur-victim")]);
-  let done = false;
-  const flood = (async () => {
-    for (let i = 0; !done; i++) {
-      await poisoner.send(poison[i % poison.length]);
-      await sleep(5);
-    }
-  })();
-  const runIds: string[] = [];
-  try {
-    for (let i = 0; i < runs; i++) {
-      const { runId } = await runToEnd(victim, { type: "user_message", payload: { content: `what is ${i} + 5?` } });
-      runIds.push(runId);
-      await sleep(120);
-    }
-  } finally {
-    done = true;
-    await flood;
-  }
-  return { victim, runIds };
-}
-
-/** The victim's sessions as the database lists them (GET /api/sessions reads the database). */
-const storedSessions = async (t: TestNode) =>
-  new Map((await apiJson<SessionRow[]>(t, "/api/sessions?user_id=sur-victim&limit=1000")).map((s) => [s.id, s.status]));
-
 describe("one user's strings never cost another user their stored data", () => {
   let t: TestNode;
   beforeEach(async () => {
@@ -135,7 +104,7 @@ describe("one user's strings never cost another user their stored data", () => {
     ]);
     await victim.waitFor(isTerminal(runIds.at(-1)!));
     const stored = await eventually(async () => {
-      const s = await storedSessions(t);
+      const s = await storedSessions(t, "sur-victim");
       return runIds.every((id) => s.get(id) === "passed") ? s : null;
     }, 10_000);
     expect(stored.size).toBe(runIds.length);
@@ -160,7 +129,7 @@ describe("one user's strings never cost another user their stored data", () => {
     await victim.waitFor(isTerminal(runIds.at(-1)!));
     await eventually(
       async () => {
-        const s = await storedSessions(t);
+        const s = await storedSessions(t, "sur-victim");
         return runIds.every((id) => s.get(id) === "passed");
       },
       4000,

@@ -1,6 +1,6 @@
 import { createHmac } from "node:crypto";
 import { io, type ManagerOptions, type Socket, type SocketOptions } from "socket.io-client";
-import { TEST_SECRET } from "./test-node";
+import { runToEnd, sleep, TEST_SECRET, type TestClient, type TestNode } from "./test-node";
 
 /** Helpers of the hardening suites (tests/integration/hardening-*.test.ts): hand-made JWTs and raw handshakes. */
 
@@ -74,4 +74,44 @@ export function tryHandshake(url: string, opts: Partial<ManagerOptions & SocketO
       resolve(err.message);
     });
   });
+}
+
+/**
+ * While `victimUser` completes `runs` runs, `poisonerUser` sends the `poison` envelopes round robin every
+ * few milliseconds, so that every write-behind batch of the node holds some of them. Returns the runs.
+ */
+export async function poisonDuringRuns(
+  t: TestNode,
+  poison: Record<string, unknown>[],
+  opts: { poisonerUser?: string; victimUser?: string; runs?: number } = {},
+): Promise<{ victim: TestClient; runIds: string[] }> {
+  const [poisoner, victim] = await Promise.all([
+    t.connect(opts.poisonerUser ?? "sur-poisoner"),
+    t.connect(opts.victimUser ?? "sur-victim"),
+  ]);
+  let done = false;
+  const flood = (async () => {
+    for (let i = 0; !done; i++) {
+      await poisoner.send(poison[i % poison.length]);
+      await sleep(5);
+    }
+  })();
+  const runIds: string[] = [];
+  try {
+    for (let i = 0; i < (opts.runs ?? 3); i++) {
+      const { runId } = await runToEnd(victim, { type: "user_message", payload: { content: `what is ${i} + 5?` } });
+      runIds.push(runId);
+      await sleep(120);
+    }
+  } finally {
+    done = true;
+    await flood;
+  }
+  return { victim, runIds };
+}
+
+/** A user's sessions as the database lists them (GET /api/sessions reads the database), id -> status. */
+export async function storedSessions(t: TestNode, userId: string): Promise<Map<string, string>> {
+  const res = await t.api(`/api/sessions?user_id=${encodeURIComponent(userId)}&limit=1000`);
+  return new Map(((await res.json()) as { id: string; status: string }[]).map((s) => [s.id, s.status]));
 }
