@@ -5,9 +5,13 @@ export function hasLoneSurrogate(s: string): boolean {
   return LONE_SURROGATE.test(s);
 }
 
-/** Replaces lone surrogates with U+FFFD, so client text can always be stored. */
+/**
+ * Client text as every database accepts it: lone surrogates and U+0000 (refused by PostgreSQL's text
+ * type) become U+FFFD.
+ */
 export function wellFormed(s: string): string {
-  return hasLoneSurrogate(s) ? s.toWellFormed() : s;
+  const text = hasLoneSurrogate(s) ? s.toWellFormed() : s;
+  return text.includes("\u0000") ? text.replaceAll("\u0000", "\uFFFD") : text;
 }
 
 /** The first `max` UTF-16 units of a string, never ending inside a surrogate pair. */

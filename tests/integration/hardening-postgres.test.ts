@@ -44,7 +44,7 @@ describe("hostile strings on PostgreSQL", () => {
     expect((await t.api("/api/health", { token: null })).status).toBe(200);
   });
 
-  // SERVER BUG: PostgreSQL refuses U+0000 in text ("invalid byte sequence for encoding "UTF8": 0x00"),
+  // Regression (was a server bug, fixed): PostgreSQL refuses U+0000 in text ("invalid byte sequence for encoding "UTF8": 0x00"),
   // and the write-behind batch holding such a string (a client's message type in a trace, a thread title,
   // run content) is refused whole; server/store/persistence.ts #writeQueued then drops the whole batch
   // ("database refused a batch; dropped it"), so every other user's sessions, threads, messages and traces
@@ -52,7 +52,7 @@ describe("hostile strings on PostgreSQL", () => {
   // PostgreSQL dialect replace U+0000 in every string written (alongside wellFormed() in
   // server/text/unicode.ts, applied in persistence.ts and trace-insert.ts), and when a batch is refused, retry
   // its rows one by one so only the offending row is dropped.
-  it.fails("NUL characters from one user cost no one their stored sessions or traces; /api/health stays 200", async () => {
+  it("NUL characters from one user cost no one their stored sessions or traces; /api/health stays 200", async () => {
     const { victim, runIds } = await poisonDuringRuns(
       t,
       [
