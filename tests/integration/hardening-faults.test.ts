@@ -227,7 +227,7 @@ describe("a slow consumer", () => {
       // The bystander was served throughout: runs passed, pings answered promptly.
       expect(runs.length).toBeGreaterThan(0);
       for (const runId of runs) expect((await sessionWhen(t, runId)).status).toBe("passed");
-      expect(Math.max(...pings), `ping round trips ${pings.join(",")}`).toBeLessThan(2000);
+      expect(Math.max(...pings), `ping round trips ${pings.join(",")}`).toBeLessThan(3000);
       expect(bystander.socket.connected).toBe(true);
       expect(op.socket.connected).toBe(true);
       // The others got the broadcasts and only their own or broadcast events.
