@@ -1,5 +1,6 @@
 import { Writable } from "node:stream";
 import pino from "pino";
+import { io } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type * as LoggerModule from "../../server/logger";
 import { badTokens, tryHandshake } from "../support/fuzz-hardening";
@@ -265,6 +266,59 @@ describe("ALLOWED_ORIGINS on the Socket.IO handshake", () => {
   it("without ALLOWED_ORIGINS a foreign Origin is refused too", async () => {
     expect(await tryHandshake(t.url, { auth: { token: userToken }, extraHeaders: { Origin: EVIL } })).not.toBe("connected");
     expect(await tryHandshake(t.url, { auth: { token: userToken }, extraHeaders: { Origin: origin() } })).toBe("connected");
+  });
+});
+
+describe("the inspector under hostile filters", () => {
+  it("subscribe with garbage is answered (ok or INVALID_MESSAGE), keeps the connection, and the feed goes on", async () => {
+    const inspector = io(`${t.url}/inspector`, {
+      auth: { token: opToken },
+      transports: ["websocket"],
+      reconnection: false,
+      forceNew: true,
+    });
+    const batches: { events: { user_id?: string }[] }[] = [];
+    inspector.on("trace", (b: { events: { user_id?: string }[] }) => batches.push(b));
+    await new Promise<void>((resolve, reject) => {
+      inspector.once("snapshot", () => resolve());
+      inspector.once("connect_error", reject);
+    });
+    const protoBefore = Reflect.ownKeys(Object.prototype).map(String).sort();
+    const garbage: unknown[] = [
+      JSON.parse('{"__proto__":{"user_id":"x","polluted":"yes"},"constructor":{"prototype":{"isAdmin":true}}}'),
+      JSON.parse('{"user_id":{"__proto__":"x"}}'),
+      [],
+      "user_id",
+      42,
+      null,
+      { user_id: "u".repeat(5000) },
+      { kind: "no_such_kind" },
+      { type: ["ping"] },
+      { user_id: "\ud800", run_id: "' OR 1=1 --" },
+      JSON.parse(`${"[".repeat(1000)}${"]".repeat(1000)}`),
+    ];
+    for (const filter of garbage) {
+      const ack = (await inspector.timeout(5000).emitWithAck("subscribe", filter)) as { ok: boolean; error?: { code: string } };
+      expect(ack.ok === true || ack.error?.code === "INVALID_MESSAGE", JSON.stringify(ack)).toBe(true);
+    }
+    inspector.emit("pause", { junk: true });
+    inspector.emit("resume", "x", 1, 2);
+    expect(inspector.connected).toBe(true);
+    expect(Reflect.ownKeys(Object.prototype).map(String).sort()).toEqual(protoBefore);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    // A valid filter afterwards takes effect: only that user's traces arrive.
+    expect(await inspector.timeout(5000).emitWithAck("subscribe", { user_id: "inspect-me" })).toMatchObject({ ok: true });
+    batches.length = 0;
+    const c = await t.connect("inspect-me");
+    await c.send({ type: "ping" });
+    const other = await t.connect("inspect-not-me");
+    await other.send({ type: "ping" });
+    await sleep(400);
+    const seen = batches.flatMap((b) => b.events);
+    expect(seen.length).toBeGreaterThan(0);
+    expect(seen.every((e) => e.user_id === "inspect-me")).toBe(true);
+    for (const x of [c, other]) x.close();
+    inspector.close();
   });
 });
 
