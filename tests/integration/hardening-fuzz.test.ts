@@ -15,7 +15,7 @@ import { apiJson, eventually, startTestNode, type TestNode } from "../support/te
  * ack gets a contract ack (the exact code wherever the contract decides it); the server never crashes,
  * never closes the connection for it, keeps Object.prototype clean, and another user's runs started
  * before and during the fuzz all pass. Lone UTF-16 surrogates have their own file
- * (hardening-fuzz-surrogates.test.ts): with the current server one stops all database writes.
+ * (hardening-fuzz-surrogates.test.ts).
  */
 
 const SEED = fuzzSeed();
