@@ -73,6 +73,11 @@ function sessionRecord(i: number): SessionRecord {
   };
 }
 
+/** DateTime as Prisma's SQLite adapter stores it (ISO text with an explicit offset), so rows stay readable by Prisma. */
+function prismaDate(ms: number): string {
+  return new Date(ms).toISOString().replace("Z", "+00:00");
+}
+
 async function measure(name: string, rows: number, body: () => Promise<void> | void): Promise<MicroResult> {
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
@@ -205,9 +210,9 @@ try {
         JSON.stringify(s.faults),
         JSON.stringify(s.inbound),
         JSON.stringify(s.events),
-        s.startedAt,
-        s.endedAt,
-        s.updatedAt,
+        prismaDate(s.startedAt),
+        s.endedAt === null ? null : prismaDate(s.endedAt),
+        prismaDate(s.updatedAt),
       );
     }
   });

@@ -1,0 +1,42 @@
+// Diagnosis for the `idle` scenario: CPU per HS256 token verification, as the node does it (jose's
+// jwtVerify with the secret as raw bytes) and the two cheaper ways the same check can be made.
+//
+//   npx tsx scripts/bench/jwt-micro.ts [n=5000]
+import { createHmac, timingSafeEqual } from "node:crypto";
+import { performance } from "node:perf_hooks";
+import { jwtVerify } from "jose";
+import { TokenService } from "../../server/auth/tokens";
+import { BENCH_SECRET } from "./protocol";
+import { signToken } from "./token";
+
+const N = Number(process.argv[2] ?? 5000);
+const token = signToken("bench-user", "user");
+const raw = new TextEncoder().encode(BENCH_SECRET);
+const cryptoKey = await crypto.subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, ["verify"]);
+const service = new TokenService(BENCH_SECRET);
+
+function hmacVerify(tok: string): boolean {
+  const dot = tok.lastIndexOf(".");
+  const expected = createHmac("sha256", BENCH_SECRET).update(tok.slice(0, dot)).digest();
+  const given = Buffer.from(tok.slice(dot + 1), "base64url");
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return false;
+  const claims = JSON.parse(Buffer.from(tok.slice(tok.indexOf(".") + 1, dot), "base64url").toString("utf8")) as { exp?: number };
+  return !claims.exp || claims.exp * 1000 > Date.now();
+}
+
+const cases: [string, () => Promise<unknown>][] = [
+  ["TokenService.verify (server/auth/tokens.ts: jose, raw secret bytes)", () => service.verify(token)],
+  ["jose jwtVerify with a CryptoKey imported once", () => jwtVerify(token, cryptoKey, { algorithms: ["HS256"] })],
+  ["node:crypto createHmac + timingSafeEqual + JSON claims", () => Promise.resolve(hmacVerify(token))],
+];
+for (const [name, verify] of cases) {
+  for (let i = 0; i < 500; i++) await verify(); // warm-up
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  for (let i = 0; i < N; i++) await verify();
+  const wall = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  process.stdout.write(
+    `${name.padEnd(72)} ${((cpu.user + cpu.system) / N).toFixed(1).padStart(7)} us CPU ${((wall / N) * 1000).toFixed(1).padStart(7)} us wall per verify\n`,
+  );
+}
