@@ -82,7 +82,7 @@ if (argv.help) {
       "  --trace-rate <n>       offered trace events/s for the persistence test (default 50000)",
       "  --quiet-wait <s>       before each run, wait up to this long for other processes to go quiet (default 30; --quick 0)",
       "  --noisy-retries <n>    repeat a run when other processes used over --noisy-pct (default 40) % of a core during it (default 2; --quick 0)",
-      "  --json                 print the results as JSON on stdout (progress stays on stderr)",
+      "  --json                 print the results as JSON on stdout, progress on stderr (run it as `npm run -s bench -- --json`: npm prints its banner on stdout)",
       "  --out <file>           also write the JSON results to a file",
       "  --quick                short smoke run of every scenario (about a minute)",
       "  --no-persistence       diagnosis: B runs with its database writes stubbed out (not a valid comparison)",
