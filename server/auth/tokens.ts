@@ -1,3 +1,4 @@
+import { createSecretKey, type KeyObject } from "node:crypto";
 import { SignJWT, errors as joseErrors, jwtVerify } from "jose";
 import { z } from "zod";
 import { type Identity, ROLES, type Role, UserIdSchema } from "./identity";
@@ -7,10 +8,11 @@ const ClaimsSchema = z.object({ sub: UserIdSchema, role: z.enum(ROLES).default("
 
 /** Signs and verifies HS256 JWTs with one secret (jose does the cryptography). */
 export class TokenService {
-  readonly #key: Uint8Array;
+  // Imported once: handing jose raw bytes would import a key on every verify (~200 µs each).
+  readonly #key: KeyObject;
 
   constructor(secret: string) {
-    this.#key = new TextEncoder().encode(secret);
+    this.#key = createSecretKey(Buffer.from(secret, "utf8"));
   }
 
   /** Mints a token; `ttl` is a jose time span such as "24h", or null for no expiry. */
