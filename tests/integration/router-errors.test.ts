@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { SERVER_ONLY } from "../support/fuzz-envelopes";
 import {
   apiJson,
   emitRaw,
@@ -167,27 +168,7 @@ describe("UNKNOWN_MESSAGE_TYPE", () => {
 });
 
 describe("SERVER_ONLY_TYPE", () => {
-  it.each([
-    "connection_established",
-    "system_message",
-    "typing_acknowledged",
-    "agent_started",
-    "agent_thinking",
-    "tool_executing",
-    "tool_completed",
-    "agent_completed",
-    "agent_error",
-    "agent_status_update",
-    "thread_created",
-    "thread_history",
-    "jsonrpc_response",
-    "quality_metrics",
-    "quality_alerts_subscribed",
-    "quality_alerts_unsubscribed",
-    "quality_alert",
-    "content_validation_result",
-    "quality_report_generated",
-  ])("a client sending %s", async (type) => {
+  it.each(SERVER_ONLY)("a client sending %s", async (type) => {
     expectError(await mallory.send({ type, payload: {} }), "SERVER_ONLY_TYPE");
   });
 

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SERVER_ONLY } from "../support/fuzz-envelopes";
 import { defineHandler, type HandlerDefinition } from "../../server/router/handler-types";
 import { HANDLER_FAMILIES } from "../../server/router/handlers";
 import { HandlerRegistry } from "../../server/router/registry";
@@ -30,28 +31,6 @@ const CLIENT_TYPES: Record<string, string[]> = {
   generate_quality_report: [],
   broadcast: [],
 };
-
-const SERVER_ONLY = [
-  "connection_established",
-  "system_message",
-  "typing_acknowledged",
-  "agent_started",
-  "agent_thinking",
-  "tool_executing",
-  "tool_completed",
-  "agent_completed",
-  "agent_error",
-  "agent_status_update",
-  "thread_created",
-  "thread_history",
-  "jsonrpc_response",
-  "quality_metrics",
-  "quality_alerts_subscribed",
-  "quality_alerts_unsubscribed",
-  "quality_alert",
-  "content_validation_result",
-  "quality_report_generated",
-];
 
 const handlerFor = (type: string, handler: string) =>
   defineHandler({ type: type as "ping", handler, handle: () => undefined }) as HandlerDefinition;
