@@ -14,6 +14,7 @@ import { createLogger } from "../../server/logger";
 import { parseDatabaseUrl } from "../../server/store/database-url";
 import { applyMigrations } from "../../server/store/migrate";
 import { Persistence } from "../../server/store/persistence";
+import { TRACE_COLUMNS } from "../../server/store/trace-insert";
 import { createPrismaClient } from "../../server/store/prisma-client";
 import type { SessionRecord } from "../../server/store/records";
 import type { TraceEvent } from "../../server/trace/trace-event";
@@ -126,23 +127,7 @@ try {
   const db = new Database(target.file);
   db.pragma("journal_mode = WAL");
   db.pragma("synchronous = NORMAL");
-  const cols = [
-    "id",
-    "seq",
-    "traceId",
-    "ts",
-    "nodeId",
-    "kind",
-    "userId",
-    "connectionId",
-    "messageType",
-    "handler",
-    "runId",
-    "threadId",
-    "durationMs",
-    "errorCode",
-    "errorMessage",
-  ];
+  const cols = TRACE_COLUMNS;
   const insert = db.prepare(`INSERT INTO "Trace" (${cols.map((c) => `"${c}"`).join(",")}) VALUES (${cols.map(() => "?").join(",")})`);
   let seq = 10_000_000;
   const writeBatch = db.transaction((events: TraceEvent[]) => {

@@ -2,7 +2,8 @@ import { wellFormed } from "../text/unicode";
 import type { TraceEvent } from "../trace/trace-event";
 import type { Dialect } from "./database-url";
 
-const COLUMNS = [
+/** The Trace table's columns, in insert order. */
+export const TRACE_COLUMNS = [
   "id",
   "seq",
   "traceId",
@@ -51,8 +52,8 @@ export function traceInsert(dialect: Dialect, events: readonly TraceEvent[], fir
       text(e.error?.code),
       text(e.error?.message),
     );
-    tuples.push(`(${COLUMNS.map(ph).join(",")})`);
+    tuples.push(`(${TRACE_COLUMNS.map(ph).join(",")})`);
   });
-  const sql = `INSERT INTO "Trace" (${COLUMNS.map((c) => `"${c}"`).join(",")}) VALUES ${tuples.join(",")}`;
+  const sql = `INSERT INTO "Trace" (${TRACE_COLUMNS.map((c) => `"${c}"`).join(",")}) VALUES ${tuples.join(",")}`;
   return { sql, params };
 }
