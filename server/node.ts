@@ -11,8 +11,8 @@ import type { Logger } from "./logger";
 import { PrometheusMetrics } from "./stats/prometheus";
 import { parseDatabaseUrl } from "./store/database-url";
 import { applyMigrations } from "./store/migrate";
-import { Persistence } from "./store/persistence";
-import { createPrismaClient } from "./store/prisma-client";
+import type { Persistence } from "./store/persistence";
+import { openPersistence } from "./store/open-persistence";
 import type { SessionRecord } from "./store/records";
 import { InspectorHub } from "./trace/inspector-hub";
 import { faultPolicy } from "./demo/demo-traffic";
@@ -164,7 +164,7 @@ export class SwitchyardNode {
     const target = parseDatabaseUrl(options.config.DATABASE_URL);
     const applied = await applyMigrations(target);
     if (applied.length) options.logger.info({ migrations: applied, dialect: target.dialect }, "schema applied");
-    const persistence = new Persistence(createPrismaClient(target), target.dialect, options.logger, {
+    const persistence = openPersistence(target, options.logger, {
       maxQueuedTraces: options.config.TRACE_QUEUE_MAX,
     });
     const node = new SwitchyardNode(options, persistence);

@@ -1,11 +1,13 @@
 // Diagnosis for the `traces` scenario: what one trace row and one session row cost on SQLite through the
-// node's own Persistence (Prisma + @prisma/adapter-better-sqlite3), against better-sqlite3 used directly
-// on the same schema (a prepared INSERT reused inside one transaction per batch).
+// node's own Persistence (writer thread with prepared better-sqlite3 statements), through the Prisma
+// writer it replaced (Prisma + @prisma/adapter-better-sqlite3 on the router's thread), and through the
+// same prepared statements called directly on this thread.
 //
 //   npx tsx scripts/bench/persistence-micro.ts [rows=100000] [--json]
 //
-// Single process, no sockets: CPU microseconds per row and rows per second of one core.
-import { mkdtempSync, rmSync } from "node:fs";
+// Single process, no sockets: CPU microseconds per row (all threads, and the main thread alone, which
+// is what the router pays) and rows per second.
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -13,10 +15,12 @@ import Database from "better-sqlite3";
 import { createLogger } from "../../server/logger";
 import { parseDatabaseUrl } from "../../server/store/database-url";
 import { applyMigrations } from "../../server/store/migrate";
+import { openPersistence } from "../../server/store/open-persistence";
 import { Persistence } from "../../server/store/persistence";
-import { TRACE_COLUMNS } from "../../server/store/trace-insert";
+import { PrismaBatchWriter } from "../../server/store/prisma-batch-writer";
 import { createPrismaClient } from "../../server/store/prisma-client";
 import type { SessionRecord } from "../../server/store/records";
+import { SqliteStatements } from "../../server/store/sqlite-statements";
 import type { TraceEvent } from "../../server/trace/trace-event";
 
 const ROWS = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 100_000);
@@ -27,7 +31,15 @@ export interface MicroResult {
   rows: number;
   wallMs: number;
   cpuUsPerRow: number;
+  /** CPU of the main thread alone (what the router's event loop pays). */
+  mainThreadUsPerRow: number;
   rowsPerS: number;
+}
+
+/** CPU microseconds of this process's main thread (Linux: /proc/self/task/<pid>/stat, clock ticks of 10 ms). */
+function mainThreadCpuUs(): number {
+  const fields = readFileSync(`/proc/self/task/${process.pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  return (Number(fields[11]) + Number(fields[12])) * 10_000;
 }
 
 function traceEvent(i: number): TraceEvent {
@@ -74,137 +86,89 @@ function sessionRecord(i: number): SessionRecord {
   };
 }
 
-/** DateTime as Prisma's SQLite adapter stores it (ISO text with an explicit offset), so rows stay readable by Prisma. */
-function prismaDate(ms: number): string {
-  return new Date(ms).toISOString().replace("Z", "+00:00");
-}
-
 async function measure(name: string, rows: number, body: () => Promise<void> | void): Promise<MicroResult> {
   const cpu0 = process.cpuUsage();
+  const main0 = mainThreadCpuUs();
   const t0 = performance.now();
   await body();
   const wallMs = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
-  const r = { name, rows, wallMs, cpuUsPerRow: (cpu.user + cpu.system) / rows, rowsPerS: (rows / wallMs) * 1000 };
+  const r = {
+    name,
+    rows,
+    wallMs,
+    cpuUsPerRow: (cpu.user + cpu.system) / rows,
+    mainThreadUsPerRow: (mainThreadCpuUs() - main0) / rows,
+    rowsPerS: (rows / wallMs) * 1000,
+  };
   if (!JSON_OUT)
     process.stdout.write(
-      `${name.padEnd(64)} ${r.cpuUsPerRow.toFixed(2).padStart(8)} us CPU/row ${Math.round(r.rowsPerS).toLocaleString("en-US").padStart(10)} rows/s\n`,
+      `${name.padEnd(66)} ${r.cpuUsPerRow.toFixed(2).padStart(7)} us CPU/row (main thread ${r.mainThreadUsPerRow.toFixed(2).padStart(6)}) ${Math.round(r.rowsPerS).toLocaleString("en-US").padStart(9)} rows/s\n`,
     );
   return r;
 }
 
-const dir = mkdtempSync(join(os.tmpdir(), "switchyard-micro-"));
-try {
-  const target = parseDatabaseUrl(`file:${join(dir, "micro.db")}`);
-  await applyMigrations(target);
-  const persistence = new Persistence(createPrismaClient(target), target.dialect, createLogger("silent", "micro"), { flushMs: 3_600_000 });
-  const results: MicroResult[] = [];
-
-  // Warm up both paths (Prisma's query compiler, statement caches).
-  persistence.accept(Array.from({ length: 2000 }, (_, i) => traceEvent(-1 - i)));
+/** Drives a Persistence the way the tracer and the session recorder do: accept/save, then flush. */
+async function measurePersistence(label: string, persistence: Persistence, results: MicroResult[]): Promise<void> {
+  // Warm-up (statement caches, Prisma's query compiler).
+  persistence.accept(Array.from({ length: 2000 }, (_, i) => traceEvent(-1 - i - results.length * 10_000)));
   await persistence.flush();
-
+  const base = results.length * ROWS * 2;
   results.push(
-    await measure("traces: Persistence.accept + flush (Prisma raw multi-row INSERT)", ROWS, async () => {
+    await measure(`traces: ${label}`, ROWS, async () => {
       for (let i = 0; i < ROWS; i += 20_000) {
-        persistence.accept(Array.from({ length: Math.min(20_000, ROWS - i) }, (_, k) => traceEvent(i + k)));
+        persistence.accept(Array.from({ length: Math.min(20_000, ROWS - i) }, (_, k) => traceEvent(base + i + k)));
         await persistence.flush();
       }
     }),
   );
-  const sessions = Math.max(1000, Math.floor(ROWS / 20));
   results.push(
-    await measure("sessions: Persistence.saveSession + flush (Prisma delete+createMany)", sessions, async () => {
-      for (let i = 0; i < sessions; i += 500) {
-        for (let k = i; k < Math.min(sessions, i + 500); k++) persistence.saveSession(sessionRecord(k));
+    await measure(`sessions: ${label}`, SESSIONS, async () => {
+      for (let i = 0; i < SESSIONS; i += 500) {
+        for (let k = i; k < Math.min(SESSIONS, i + 500); k++) persistence.saveSession(sessionRecord(base + k));
         await persistence.flush();
       }
     }),
   );
   await persistence.close();
+}
 
-  // better-sqlite3 directly, same file and schema (all indexes in place).
+const SESSIONS = Math.max(1000, Math.floor(ROWS / 20));
+const dir = mkdtempSync(join(os.tmpdir(), "switchyard-micro-"));
+try {
+  const target = parseDatabaseUrl(`file:${join(dir, "micro.db")}`);
+  await applyMigrations(target);
+  const logger = createLogger("silent", "micro");
+  const results: MicroResult[] = [];
+  await measurePersistence("Persistence, SQLite writer thread", openPersistence(target, logger, { flushMs: 3_600_000 }), results);
+  const prisma = createPrismaClient(target);
+  await measurePersistence(
+    "Persistence, Prisma writer",
+    new Persistence(prisma, new PrismaBatchWriter(prisma, "sqlite"), logger, { flushMs: 3_600_000 }),
+    results,
+  );
+
+  // The writer thread's statements called on this thread: the database's own cost.
   const db = new Database(target.file);
   db.pragma("journal_mode = WAL");
   db.pragma("synchronous = NORMAL");
-  const cols = TRACE_COLUMNS;
-  const insert = db.prepare(`INSERT INTO "Trace" (${cols.map((c) => `"${c}"`).join(",")}) VALUES (${cols.map(() => "?").join(",")})`);
-  let seq = 10_000_000;
-  const writeBatch = db.transaction((events: TraceEvent[]) => {
-    for (const e of events) {
-      insert.run(
-        e.id,
-        ++seq,
-        e.trace_id,
-        e.ts,
-        e.node_id,
-        e.kind,
-        e.user_id ?? null,
-        e.connection_id ?? null,
-        e.message_type ?? null,
-        e.handler ?? null,
-        e.run_id ?? null,
-        e.thread_id ?? null,
-        e.duration_ms ?? null,
-        e.error?.code ?? null,
-        e.error?.message ?? null,
-      );
-    }
-  });
+  const statements = new SqliteStatements(db);
+  const nothing = { threads: [], messages: [], sessions: [] };
   results.push(
-    await measure("traces: better-sqlite3 prepared INSERT, one transaction per batch", ROWS, () => {
-      for (let i = 0; i < ROWS; i += 2000) writeBatch(Array.from({ length: Math.min(2000, ROWS - i) }, (_, k) => traceEvent(ROWS + i + k)));
+    await measure("traces: SqliteStatements on this thread", ROWS, () => {
+      for (let i = 0; i < ROWS; i += 2000)
+        statements.write({ ...nothing, traces: Array.from({ length: Math.min(2000, ROWS - i) }, (_, k) => traceEvent(ROWS * 10 + i + k)) });
     }),
   );
-  const sessionCols = [
-    "id",
-    "userId",
-    "threadId",
-    "nodeId",
-    "status",
-    "reasons",
-    "details",
-    "agentName",
-    "agentVersion",
-    "faults",
-    "inbound",
-    "events",
-    "startedAt",
-    "endedAt",
-    "updatedAt",
-  ];
-  const upsert = db.prepare(
-    `INSERT INTO "Session" (${sessionCols.map((c) => `"${c}"`).join(",")}) VALUES (${sessionCols.map(() => "?").join(",")}) ` +
-      `ON CONFLICT("id") DO UPDATE SET ${sessionCols
-        .slice(1)
-        .map((c) => `"${c}"=excluded."${c}"`)
-        .join(",")}`,
-  );
-  const writeSessions = db.transaction((list: SessionRecord[]) => {
-    for (const s of list) {
-      upsert.run(
-        s.id,
-        s.userId,
-        s.threadId,
-        s.nodeId,
-        s.status,
-        JSON.stringify(s.reasons),
-        JSON.stringify(s.details),
-        s.agentName,
-        s.agentVersion,
-        JSON.stringify(s.faults),
-        JSON.stringify(s.inbound),
-        JSON.stringify(s.events),
-        prismaDate(s.startedAt),
-        s.endedAt === null ? null : prismaDate(s.endedAt),
-        prismaDate(s.updatedAt),
-      );
-    }
-  });
   results.push(
-    await measure("sessions: better-sqlite3 prepared UPSERT, one transaction per batch", sessions, () => {
-      for (let i = 0; i < sessions; i += 500)
-        writeSessions(Array.from({ length: Math.min(500, sessions - i) }, (_, k) => sessionRecord(sessions + i + k)));
+    await measure("sessions: SqliteStatements on this thread", SESSIONS, () => {
+      for (let i = 0; i < SESSIONS; i += 500)
+        statements.write({
+          threads: [],
+          messages: [],
+          traces: [],
+          sessions: Array.from({ length: Math.min(500, SESSIONS - i) }, (_, k) => sessionRecord(ROWS * 10 + i + k)),
+        });
     }),
   );
   db.close();

@@ -5,8 +5,8 @@ import { loadConfig } from "../env";
 import { createLogger } from "../logger";
 import { parseDatabaseUrl } from "../store/database-url";
 import { applyMigrations } from "../store/migrate";
-import { Persistence } from "../store/persistence";
-import { createPrismaClient } from "../store/prisma-client";
+
+import { openPersistence } from "../store/open-persistence";
 import { FixtureSchema, fromFixture, type Fixture } from "./fixture";
 import type { ReplayFaults, ReplayOutcome } from "./replay-engine";
 import { replayAndStore } from "./replay-service";
@@ -35,7 +35,7 @@ export async function replayFixtures(files: string[], faultsOverride?: ReplayFau
   const logger = createLogger("silent", config.NODE_ID);
   const target = parseDatabaseUrl(config.DATABASE_URL);
   await applyMigrations(target);
-  const persistence = new Persistence(createPrismaClient(target), target.dialect, logger);
+  const persistence = openPersistence(target, logger);
   try {
     const results: FixtureResult[] = [];
     for (const file of files) {

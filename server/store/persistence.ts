@@ -1,24 +1,17 @@
-import { wellFormed } from "../text/unicode";
 import type { Prisma } from "@prisma/client";
 import type { Logger } from "../logger";
 import type { TraceEvent } from "../trace/trace-event";
 import type { TraceSink } from "../trace/tracer";
-import type { Dialect } from "./database-url";
+import { reachable } from "./prisma-batch-writer";
 import type { Db } from "./prisma-client";
 import type { MessageRecord, ReplayRecord, SessionRecord, SessionStatus, ThreadRecord } from "./records";
 import { rows } from "./row-mapping";
-import { TRACE_ROWS_PER_INSERT, traceInsert } from "./trace-insert";
 import type { ThreadPersistence } from "./thread-store";
+import type { BatchWriter } from "./write-batch";
 
-/** Rows per statement (well under SQLite's and PostgreSQL's bound-parameter limits) and per flush. */
-const ROWS_PER_STATEMENT = 500;
-const MAX_ROWS_PER_FLUSH = 5000;
-
-function chunks<T>(rows: T[]): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) out.push(rows.slice(i, i + ROWS_PER_STATEMENT));
-  return out;
-}
+/** Records and trace rows one flush hands to the writer at most; the rest waits for the next flush. */
+const MAX_RECORDS_PER_FLUSH = 5000;
+const MAX_TRACES_PER_FLUSH = 20_000;
 
 export interface PersistenceOptions {
   flushMs?: number;
@@ -52,13 +45,14 @@ export interface Page<T> {
 }
 
 /**
- * Write-behind persistence through Prisma: callers enqueue and return at once; a timer writes each
- * queue in one transaction per flush. While the database is down, records wait (bounded) and trace
- * rows beyond the bound are dropped and counted; writing resumes by itself when the database is back.
+ * Write-behind persistence: callers enqueue and return at once; a timer hands the queues to the
+ * BatchWriter (SQLite: a writer thread; PostgreSQL: Prisma), one transaction per flush. While the
+ * database is down, records wait (bounded) and trace rows beyond the bound are dropped and counted;
+ * writing resumes by itself when the database is back. Reads go through Prisma.
  */
 export class Persistence implements ThreadPersistence, TraceSink {
   readonly db: Db;
-  readonly dialect: Dialect;
+  readonly #writer: BatchWriter;
   readonly #logger: Logger;
   readonly #maxTraces: number;
   readonly #maxRecords: number;
@@ -66,26 +60,26 @@ export class Persistence implements ThreadPersistence, TraceSink {
   #messages: MessageRecord[] = [];
   #sessions = new Map<string, SessionRecord>();
   #traces: TraceEvent[] = [];
-  // Orders rows within one millisecond; starts from the clock so it keeps growing across restarts.
-  #traceSeq = Date.now() * 1000;
   #flushing: Promise<void> | null = null;
   #timer: NodeJS.Timeout;
   /** Trace rows dropped because the queue was full (database slow or down). */
   tracesDropped = 0;
   tracesWritten = 0;
-  /** Thread, message and session rows the database refused while reachable (never retried). */
+  /** Thread, message and session rows the reachable database refused (never retried). */
   recordsDropped = 0;
   /** Whether the last write or probe succeeded. */
   healthy = true;
   lastError: string | null = null;
 
-  constructor(db: Db, dialect: Dialect, logger: Logger, options: PersistenceOptions = {}) {
+  constructor(db: Db, writer: BatchWriter, logger: Logger, options: PersistenceOptions = {}) {
     this.db = db;
-    this.dialect = dialect;
+    this.#writer = writer;
     this.#logger = logger;
     this.#maxTraces = options.maxQueuedTraces ?? 500_000;
     this.#maxRecords = options.maxQueuedRecords ?? 200_000;
-    this.#timer = setInterval(() => void this.flush(), options.flushMs ?? 50);
+    this.#timer = setInterval(() => {
+      if (!this.#flushing) void this.#startWrite();
+    }, options.flushMs ?? 50);
     this.#timer.unref();
   }
 
@@ -117,60 +111,44 @@ export class Persistence implements ThreadPersistence, TraceSink {
     return this.#traces.length;
   }
 
-  /** Writes everything queued; one flush at a time. */
-  flush(): Promise<void> {
-    this.#flushing ??= this.#writeQueued().finally(() => {
+  /** Writes what is queued now (after the write in progress, if any); one write at a time. */
+  async flush(): Promise<void> {
+    if (this.#flushing) await this.#flushing;
+    await (this.#flushing ?? this.#startWrite());
+  }
+
+  #startWrite(): Promise<void> {
+    this.#flushing = this.#writeQueued().finally(() => {
       this.#flushing = null;
     });
     return this.#flushing;
   }
 
+  #hasQueued(): boolean {
+    return this.#threads.length > 0 || this.#messages.length > 0 || this.#sessions.size > 0 || this.#traces.length > 0;
+  }
+
   async #writeQueued(): Promise<void> {
-    if (!this.#threads.length && !this.#messages.length && !this.#sessions.size && !this.#traces.length) return;
-    // One flush writes a bounded batch; the rest waits for the next flush (50 ms later).
-    const threads = this.#threads.splice(0, MAX_ROWS_PER_FLUSH);
-    const messages = this.#messages.splice(0, MAX_ROWS_PER_FLUSH);
-    const sessions = [...this.#sessions.values()].slice(0, MAX_ROWS_PER_FLUSH);
+    if (!this.#hasQueued()) return;
+    const threads = this.#threads.splice(0, MAX_RECORDS_PER_FLUSH);
+    const messages = this.#messages.splice(0, MAX_RECORDS_PER_FLUSH);
+    const sessions = [...this.#sessions.values()].slice(0, MAX_RECORDS_PER_FLUSH);
     for (const s of sessions) this.#sessions.delete(s.id);
-    const traces = this.#traces.splice(0, 20_000);
+    const traces = this.#traces.splice(0, MAX_TRACES_PER_FLUSH);
     try {
-      const ops: Prisma.PrismaPromise<unknown>[] = [];
-      for (const part of chunks(threads))
-        ops.push(
-          this.db.thread.createMany({ data: part.map((t) => ({ ...t, title: wellFormed(t.title), createdAt: new Date(t.createdAt) })) }),
-        );
-      for (const part of chunks(messages)) {
-        ops.push(
-          this.db.message.createMany({
-            data: part.map((m) => ({ ...m, content: wellFormed(m.content), runId: m.runId ?? null, createdAt: new Date(m.createdAt) })),
-          }),
-        );
-      }
-      for (const part of chunks(sessions)) {
-        // A session row is rewritten whole: delete + insert, two statements per chunk of sessions.
-        ops.push(this.db.session.deleteMany({ where: { id: { in: part.map((s) => s.id) } } }));
-        ops.push(this.db.session.createMany({ data: part.map(rows.sessionToRow) }));
-      }
-      for (let i = 0; i < traces.length; i += TRACE_ROWS_PER_INSERT) {
-        const chunk = traces.slice(i, i + TRACE_ROWS_PER_INSERT);
-        const { sql, params } = traceInsert(this.dialect, chunk, this.#traceSeq + 1);
-        this.#traceSeq += chunk.length;
-        ops.push(this.db.$executeRawUnsafe(sql, ...params));
-      }
-      await this.db.$transaction(ops);
-      this.tracesWritten += traces.length;
+      const outcome = await this.#writer.write({ threads, messages, sessions, traces });
+      this.tracesWritten += traces.length - outcome.refusedTraces;
       this.#markHealthy();
-    } catch (err) {
-      if (await this.#reachable()) {
-        // The database is up and refused this batch: retrying it would fail forever and grow the queue.
-        this.recordsDropped += threads.length + messages.length + sessions.length;
-        this.tracesDropped += traces.length;
+      if (outcome.firstError !== null) {
+        // The database is up and refused these rows: retrying them would fail forever.
+        this.recordsDropped += outcome.refusedRecords;
+        this.tracesDropped += outcome.refusedTraces;
         this.#logger.error(
-          { err: (err as Error).message.slice(0, 300), rows: threads.length + messages.length + sessions.length + traces.length },
-          "database refused a batch; dropped it",
+          { err: outcome.firstError.slice(0, 300), records: outcome.refusedRecords, traces: outcome.refusedTraces },
+          "database refused rows; dropped them",
         );
-        return;
       }
+    } catch (err) {
       this.#markUnhealthy(err);
       // Put the batch back in front of anything queued since (bounded; newest session state wins).
       this.#threads = threads.concat(this.#threads).slice(0, this.#maxRecords);
@@ -184,31 +162,14 @@ export class Persistence implements ThreadPersistence, TraceSink {
     }
   }
 
-  async #reachable(): Promise<boolean> {
-    try {
-      await Promise.race([
-        this.db.$queryRawUnsafe("SELECT 1"),
-        new Promise((_, reject) => setTimeout(() => reject(new Error("timeout")), 1000).unref()),
-      ]);
-      return true;
-    } catch {
-      return false;
-    }
-  }
-
   /** Checks the database with a trivial query (used by /api/health). */
   async probe(timeoutMs = 1000): Promise<boolean> {
-    try {
-      await Promise.race([
-        this.db.$queryRawUnsafe("SELECT 1"),
-        new Promise((_, reject) => setTimeout(() => reject(new Error("database probe timed out")), timeoutMs).unref()),
-      ]);
-      if (!this.#traces.length && !this.#sessions.size) this.#markHealthy();
-      return this.healthy;
-    } catch (err) {
-      this.#markUnhealthy(err);
+    if (!(await reachable(this.db, timeoutMs))) {
+      this.#markUnhealthy(new Error("database probe failed"));
       return false;
     }
+    if (!this.#traces.length && !this.#sessions.size) this.#markHealthy();
+    return this.healthy;
   }
 
   #markHealthy(): void {
@@ -336,9 +297,12 @@ export class Persistence implements ThreadPersistence, TraceSink {
 
   async close(): Promise<void> {
     clearInterval(this.#timer);
-    await this.flush();
-    if (this.#flushing) await this.#flushing;
-    await this.flush();
+    // A write takes a bounded batch: write until the queues are empty or the database is down.
+    for (let i = 0; i < 1000 && this.#hasQueued(); i++) {
+      await this.flush();
+      if (!this.healthy) break;
+    }
+    await this.#writer.close();
     await this.db.$disconnect();
   }
 }

@@ -1,0 +1,88 @@
+import type { Prisma } from "@prisma/client";
+import { wellFormed } from "../text/unicode";
+import type { Dialect } from "./database-url";
+import type { Db } from "./prisma-client";
+import { rows } from "./row-mapping";
+import { TRACE_ROWS_PER_INSERT, traceInsert } from "./trace-insert";
+import type { BatchWriter, WriteBatch, WriteOutcome } from "./write-batch";
+import { NOTHING_REFUSED } from "./write-batch";
+
+/** Rows per statement (well under SQLite's and PostgreSQL's bound-parameter limits). */
+const ROWS_PER_STATEMENT = 500;
+
+function chunks<T>(list: T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < list.length; i += ROWS_PER_STATEMENT) out.push(list.slice(i, i + ROWS_PER_STATEMENT));
+  return out;
+}
+
+/**
+ * BatchWriter through Prisma (PostgreSQL): one transaction per batch. When the reachable database
+ * refuses it, the whole batch counts as refused (retrying it would fail forever).
+ */
+export class PrismaBatchWriter implements BatchWriter {
+  readonly #db: Db;
+  readonly #dialect: Dialect;
+  // Orders rows within one millisecond; starts from the clock so it keeps growing across restarts.
+  #traceSeq = Date.now() * 1000;
+
+  constructor(db: Db, dialect: Dialect) {
+    this.#db = db;
+    this.#dialect = dialect;
+  }
+
+  async write(batch: WriteBatch): Promise<WriteOutcome> {
+    const { threads, messages, sessions, traces } = batch;
+    const ops: Prisma.PrismaPromise<unknown>[] = [];
+    for (const part of chunks(threads))
+      ops.push(
+        this.#db.thread.createMany({ data: part.map((t) => ({ ...t, title: wellFormed(t.title), createdAt: new Date(t.createdAt) })) }),
+      );
+    for (const part of chunks(messages)) {
+      ops.push(
+        this.#db.message.createMany({
+          data: part.map((m) => ({ ...m, content: wellFormed(m.content), runId: m.runId ?? null, createdAt: new Date(m.createdAt) })),
+        }),
+      );
+    }
+    for (const part of chunks(sessions)) {
+      // A session row is rewritten whole: delete + insert, two statements per chunk of sessions.
+      ops.push(this.#db.session.deleteMany({ where: { id: { in: part.map((s) => s.id) } } }));
+      ops.push(this.#db.session.createMany({ data: part.map(rows.sessionToRow) }));
+    }
+    for (let i = 0; i < traces.length; i += TRACE_ROWS_PER_INSERT) {
+      const chunk = traces.slice(i, i + TRACE_ROWS_PER_INSERT);
+      const { sql, params } = traceInsert(this.#dialect, chunk, this.#traceSeq + 1);
+      this.#traceSeq += chunk.length;
+      ops.push(this.#db.$executeRawUnsafe(sql, ...params));
+    }
+    try {
+      await this.#db.$transaction(ops);
+      return NOTHING_REFUSED;
+    } catch (err) {
+      if (!(await reachable(this.#db))) throw err;
+      return {
+        refusedRecords: threads.length + messages.length + sessions.length,
+        refusedTraces: traces.length,
+        firstError: (err as Error).message,
+      };
+    }
+  }
+
+  async close(): Promise<void> {
+    // The Prisma client belongs to Persistence, which disconnects it.
+  }
+}
+
+/** Whether the database answers a trivial query within `timeoutMs`. */
+export async function reachable(db: Db, timeoutMs = 1000): Promise<boolean> {
+  try {
+    await Promise.race([
+      db.$queryRawUnsafe("SELECT 1"),
+      new Promise((_, reject) => setTimeout(() => reject(new Error("database probe timed out")), timeoutMs).unref()),
+    ]);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,195 @@
+import type { Database, Statement } from "better-sqlite3";
+import { wellFormed } from "../text/unicode";
+import type { TraceEvent } from "../trace/trace-event";
+import type { SessionRecord } from "./records";
+import { TRACE_COLUMNS } from "./trace-insert";
+import type { WriteBatch, WriteOutcome } from "./write-batch";
+
+/** A DateTime column as Prisma's SQLite adapter writes it (ISO 8601, "+00:00"), so Prisma reads and compares it. */
+export function sqliteDate(ms: number): string {
+  return new Date(ms).toISOString().replace("Z", "+00:00");
+}
+
+const SESSION_COLUMNS = [
+  "id",
+  "userId",
+  "threadId",
+  "nodeId",
+  "status",
+  "reasons",
+  "details",
+  "agentName",
+  "agentVersion",
+  "faults",
+  "inbound",
+  "events",
+  "startedAt",
+  "endedAt",
+  "updatedAt",
+] as const;
+
+/** Trace rows per multi-row statement; a batch is written in chunks of this size, the rest row by row. */
+export const TRACE_ROWS_PER_STATEMENT = 50;
+
+const quoted = (columns: readonly string[]) => columns.map((c) => `"${c}"`).join(",");
+const placeholders = (n: number) => `(${new Array<string>(n).fill("?").join(",")})`;
+
+/** Errors that mean "this row is bad", as opposed to "the database cannot write now". */
+function isRowError(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === "string" && (code.startsWith("SQLITE_CONSTRAINT") || code === "SQLITE_MISMATCH" || code === "SQLITE_TOOBIG");
+}
+
+const text = (v: string | undefined) => (v === undefined ? null : wellFormed(v));
+
+function traceParams(e: TraceEvent, seq: number, out: unknown[]): void {
+  out.push(
+    e.id,
+    seq,
+    wellFormed(e.trace_id),
+    e.ts,
+    e.node_id,
+    e.kind,
+    text(e.user_id),
+    text(e.connection_id),
+    text(e.message_type),
+    text(e.handler),
+    text(e.run_id),
+    text(e.thread_id),
+    e.duration_ms ?? null,
+    text(e.error?.code),
+    text(e.error?.message),
+  );
+}
+
+function sessionParams(s: SessionRecord): unknown[] {
+  return [
+    s.id,
+    s.userId,
+    s.threadId,
+    s.nodeId,
+    s.status,
+    JSON.stringify(s.reasons),
+    JSON.stringify(s.details),
+    s.agentName,
+    s.agentVersion,
+    JSON.stringify(s.faults),
+    // Client text inside the documents: JSON.stringify escapes lone surrogates, wellFormed removes U+0000.
+    wellFormed(JSON.stringify(s.inbound)),
+    wellFormed(JSON.stringify(s.events)),
+    sqliteDate(s.startedAt),
+    s.endedAt === null ? null : sqliteDate(s.endedAt),
+    sqliteDate(s.updatedAt),
+  ];
+}
+
+/**
+ * Prepared statements for the write-behind tables, and the function that writes one batch in one
+ * transaction. Rows the database refuses are skipped and counted, one by one; any other error rolls
+ * the whole batch back and is thrown (the database is unavailable: the caller keeps the batch).
+ */
+export class SqliteStatements {
+  readonly #db: Database;
+  readonly #thread: Statement;
+  readonly #message: Statement;
+  readonly #session: Statement;
+  readonly #trace: Statement;
+  readonly #traceChunk: Statement;
+  readonly #write: (batch: WriteBatch) => WriteOutcome;
+  // Orders rows within one millisecond; starts from the clock so it keeps growing across restarts.
+  #traceSeq = Date.now() * 1000;
+
+  constructor(db: Database) {
+    this.#db = db;
+    this.#thread = db.prepare(`INSERT INTO "Thread" ("id","userId","title","createdAt") VALUES (?,?,?,?)`);
+    this.#message = db.prepare(
+      `INSERT INTO "Message" ("id","threadId","userId","runId","role","content","createdAt") VALUES (?,?,?,?,?,?,?)`,
+    );
+    const updates = SESSION_COLUMNS.slice(1)
+      .map((c) => `"${c}"=excluded."${c}"`)
+      .join(",");
+    this.#session = db.prepare(
+      `INSERT INTO "Session" (${quoted(SESSION_COLUMNS)}) VALUES ${placeholders(SESSION_COLUMNS.length)} ON CONFLICT("id") DO UPDATE SET ${updates}`,
+    );
+    const traceInsert = `INSERT INTO "Trace" (${quoted(TRACE_COLUMNS)}) VALUES `;
+    this.#trace = db.prepare(traceInsert + placeholders(TRACE_COLUMNS.length));
+    this.#traceChunk = db.prepare(
+      traceInsert + new Array<string>(TRACE_ROWS_PER_STATEMENT).fill(placeholders(TRACE_COLUMNS.length)).join(","),
+    );
+    this.#write = db.transaction((batch: WriteBatch) => this.#writeRows(batch));
+  }
+
+  /** Writes the batch in one transaction (see the class comment). */
+  write(batch: WriteBatch): WriteOutcome {
+    return this.#write(batch);
+  }
+
+  #writeRows(batch: WriteBatch): WriteOutcome {
+    const outcome: WriteOutcome = { refusedRecords: 0, refusedTraces: 0, firstError: null };
+    const attempt = (run: () => unknown, rows: number, kind: "records" | "traces"): void => {
+      try {
+        run();
+      } catch (err) {
+        if (!isRowError(err)) throw err;
+        if (kind === "records") outcome.refusedRecords += rows;
+        else outcome.refusedTraces += rows;
+        outcome.firstError ??= (err as Error).message;
+      }
+    };
+    for (const t of batch.threads) {
+      attempt(() => this.#thread.run(t.id, wellFormed(t.userId), wellFormed(t.title), sqliteDate(t.createdAt)), 1, "records");
+    }
+    for (const m of batch.messages) {
+      attempt(
+        () =>
+          this.#message.run(
+            m.id,
+            m.threadId,
+            wellFormed(m.userId),
+            m.runId ?? null,
+            m.role,
+            wellFormed(m.content),
+            sqliteDate(m.createdAt),
+          ),
+        1,
+        "records",
+      );
+    }
+    for (const s of batch.sessions) attempt(() => this.#session.run(sessionParams(s)), 1, "records");
+    this.#writeTraces(batch.traces, attempt);
+    return outcome;
+  }
+
+  #writeTraces(traces: TraceEvent[], attempt: (run: () => unknown, rows: number, kind: "traces") => void): void {
+    let i = 0;
+    const params: unknown[] = [];
+    for (; i + TRACE_ROWS_PER_STATEMENT <= traces.length; i += TRACE_ROWS_PER_STATEMENT) {
+      params.length = 0;
+      const first = this.#traceSeq;
+      for (let j = 0; j < TRACE_ROWS_PER_STATEMENT; j++) traceParams(traces[i + j]!, ++this.#traceSeq, params);
+      try {
+        this.#traceChunk.run(params);
+      } catch (err) {
+        // One bad row refuses the chunk: write its rows one by one so only the bad ones are lost.
+        this.#traceSeq = first;
+        this.#writeTracesOneByOne(traces.slice(i, i + TRACE_ROWS_PER_STATEMENT), attempt, err);
+      }
+    }
+    this.#writeTracesOneByOne(traces.slice(i), attempt, null);
+  }
+
+  #writeTracesOneByOne(traces: TraceEvent[], attempt: (run: () => unknown, rows: number, kind: "traces") => void, cause: unknown): void {
+    if (cause !== null && !isRowError(cause)) throw cause;
+    const params: unknown[] = [];
+    for (const e of traces) {
+      params.length = 0;
+      traceParams(e, ++this.#traceSeq, params);
+      attempt(() => this.#trace.run(params), 1, "traces");
+    }
+  }
+
+  /** For tests and shutdown: whether the connection is still open. */
+  get open(): boolean {
+    return this.#db.open;
+  }
+}

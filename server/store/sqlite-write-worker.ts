@@ -1,0 +1,39 @@
+/**
+ * The SQLite writer thread: owns one better-sqlite3 connection (WAL) and writes the batches the
+ * router's thread posts, so that no database write runs on the router's event loop.
+ */
+import Database from "better-sqlite3";
+import { parentPort, workerData } from "node:worker_threads";
+import { SqliteStatements } from "./sqlite-statements";
+import type { WriteBatch } from "./write-batch";
+
+export type WriterRequest = { id: number; batch: WriteBatch } | { close: true };
+
+export type WriterReply =
+  | { id: number; ok: true; refusedRecords: number; refusedTraces: number; firstError: string | null }
+  | { id: number; ok: false; error: string };
+
+const { file, busyTimeoutMs } = workerData as { file: string; busyTimeoutMs: number };
+const db = new Database(file, { timeout: busyTimeoutMs });
+db.pragma("journal_mode = WAL");
+// WAL + NORMAL: a crash never corrupts the file; the last transactions may be lost on power loss,
+// which write-behind persistence already accepts.
+db.pragma("synchronous = NORMAL");
+// Trace indexes outgrow the default 2 MB page cache within seconds of load.
+db.pragma("cache_size = -65536");
+const statements = new SqliteStatements(db);
+
+parentPort!.on("message", (request: WriterRequest) => {
+  if ("close" in request) {
+    db.close();
+    parentPort!.close();
+    return;
+  }
+  let reply: WriterReply;
+  try {
+    reply = { id: request.id, ok: true, ...statements.write(request.batch) };
+  } catch (err) {
+    reply = { id: request.id, ok: false, error: (err as Error).message };
+  }
+  parentPort!.postMessage(reply);
+});

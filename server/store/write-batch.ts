@@ -1,0 +1,30 @@
+import type { TraceEvent } from "../trace/trace-event";
+import type { MessageRecord, SessionRecord, ThreadRecord } from "./records";
+
+/** What one flush of the write-behind queues hands to the database. */
+export interface WriteBatch {
+  threads: ThreadRecord[];
+  messages: MessageRecord[];
+  /** The newest state of each session; a session row is replaced whole. */
+  sessions: SessionRecord[];
+  traces: TraceEvent[];
+}
+
+/** Rows the reachable database refused (bad rows); everything else in the batch was written. */
+export interface WriteOutcome {
+  refusedRecords: number;
+  refusedTraces: number;
+  /** The first refusal's message, for the log. */
+  firstError: string | null;
+}
+
+/**
+ * Writes one batch. Resolves with the rows the database refused; rejects when the database is
+ * unavailable, in which case nothing of the batch was written and the caller keeps it for later.
+ */
+export interface BatchWriter {
+  write(batch: WriteBatch): Promise<WriteOutcome>;
+  close(): Promise<void>;
+}
+
+export const NOTHING_REFUSED: WriteOutcome = { refusedRecords: 0, refusedTraces: 0, firstError: null };
