@@ -280,6 +280,7 @@ export class SwitchyardNode {
       },
       trace_drops: sum((n) => n.stats.trace_drops),
       traces_persisted: this.persistence.tracesWritten,
+      heartbeat_traces_counted: this.persistence.heartbeatTracesCounted,
       node_id: this.config.NODE_ID,
       nodes: states.map((n) => n.node_id),
     };

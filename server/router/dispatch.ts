@@ -48,7 +48,7 @@ export class Router {
   readonly #services: RouterServices;
   readonly #limiter: ConnectionRateLimiter;
   readonly #idempotency = new IdempotencyCache<Ack>();
-  readonly #chain: (ctx: Inbound) => Promise<void>;
+  readonly #chain: (ctx: Inbound) => Promise<void> | void;
   #faultUsers: (userId: string) => boolean;
 
   constructor(services: RouterServices) {
@@ -95,7 +95,8 @@ export class Router {
   async #run(ctx: Inbound, started: number, rawType: string | undefined): Promise<Ack> {
     const { tracer, stats } = this.#services;
     try {
-      await this.#chain(ctx);
+      const pending = this.#chain(ctx);
+      if (pending) await pending;
       const ack: Ack = { ok: true, type: ctx.entry!.type, message_id: ctx.messageId!, trace_id: ctx.traceId };
       if (ctx.result?.run_id) ack.run_id = ctx.result.run_id;
       if (ctx.result?.thread_id) ack.thread_id = ctx.result.thread_id;
@@ -174,8 +175,8 @@ export class Router {
     return next();
   };
 
-  readonly #rateLimit: Middleware<Inbound> = async (ctx, next) => {
-    if (!(await this.#limiter.allow(ctx.conn.id))) {
+  readonly #rateLimit: Middleware<Inbound> = (ctx, next) => {
+    if (!this.#limiter.allow(ctx.conn)) {
       const { RATE_LIMIT_PER_S, RATE_LIMIT_BURST } = this.#services.config;
       throw new RouterError("RATE_LIMITED", `Too many messages: at most ${RATE_LIMIT_PER_S}/s per connection (burst ${RATE_LIMIT_BURST}).`);
     }
@@ -247,7 +248,8 @@ export class Router {
         `Invalid payload for "${entry.type}": ${issue ? `${issue.path.join(".") || "payload"} ${issue.message}` : "invalid"}.`,
       );
     }
-    await this.#checkOwnership(conn.userId, base.envelope, rawPayload);
+    const ownership = this.#checkOwnership(conn.userId, base.envelope, rawPayload);
+    if (ownership) await ownership;
 
     const { tracer, stats } = this.#services;
     const ids = { trace_id: base.traceId, user_id: conn.userId, connection_id: conn.id, message_type: entry.type, handler: def.handler };
@@ -279,8 +281,13 @@ export class Router {
     }
   }
 
-  /** A thread_id or run_id given by the client must name a thread or run of that user. */
-  async #checkOwnership(userId: string, envelope: Envelope, payload: Record<string, unknown>): Promise<void> {
+  /** A thread_id or run_id given by the client must name a thread or run of that user (nothing to wait for without one). */
+  #checkOwnership(userId: string, envelope: Envelope, payload: Record<string, unknown>): Promise<void> | undefined {
+    if (!envelope.thread_id && !envelope.run_id && payload.thread_id === undefined && payload.run_id === undefined) return undefined;
+    return this.#checkOwned(userId, envelope, payload);
+  }
+
+  async #checkOwned(userId: string, envelope: Envelope, payload: Record<string, unknown>): Promise<void> {
     const threadIds = new Set<string>();
     if (envelope.thread_id) threadIds.add(envelope.thread_id);
     if (typeof payload.thread_id === "string") threadIds.add(payload.thread_id);

@@ -2,6 +2,7 @@ import type { Prisma } from "@prisma/client";
 import type { Logger } from "../logger";
 import type { TraceEvent } from "../trace/trace-event";
 import type { TraceSink } from "../trace/tracer";
+import { isRoutineHeartbeat } from "./heartbeat-traces";
 import { reachable } from "./prisma-batch-writer";
 import type { Db } from "./prisma-client";
 import type { MessageRecord, ReplayRecord, SessionRecord, SessionStatus, ThreadRecord } from "./records";
@@ -65,6 +66,8 @@ export class Persistence implements ThreadPersistence, TraceSink {
   /** Trace rows dropped because the queue was full (database slow or down). */
   tracesDropped = 0;
   tracesWritten = 0;
+  /** Routine heartbeat steps (see heartbeat-traces.ts): counted here instead of stored row by row. */
+  heartbeatTracesCounted = 0;
   /** Thread, message and session rows the reachable database refused (never retried). */
   recordsDropped = 0;
   /** Whether the last write or probe succeeded. */
@@ -79,7 +82,7 @@ export class Persistence implements ThreadPersistence, TraceSink {
     this.#maxRecords = options.maxQueuedRecords ?? 200_000;
     this.#timer = setInterval(() => {
       if (!this.#flushing) void this.#startWrite();
-    }, options.flushMs ?? 50);
+    }, options.flushMs ?? 200);
     this.#timer.unref();
   }
 
@@ -96,14 +99,13 @@ export class Persistence implements ThreadPersistence, TraceSink {
     if (this.#sessions.size < this.#maxRecords || this.#sessions.has(session.id)) this.#sessions.set(session.id, session);
   }
 
-  /** TraceSink: called by the tracer's flush. */
+  /** TraceSink: called by the tracer's flush. Routine heartbeat steps are counted, not queued. */
   accept(events: readonly TraceEvent[]): void {
-    const room = this.#maxTraces - this.#traces.length;
-    if (room >= events.length) {
-      for (const e of events) this.#traces.push(e);
-    } else {
-      for (let i = 0; i < Math.max(0, room); i++) this.#traces.push(events[i]!);
-      this.tracesDropped += events.length - Math.max(0, room);
+    const queue = this.#traces;
+    for (const e of events) {
+      if (isRoutineHeartbeat(e)) this.heartbeatTracesCounted++;
+      else if (queue.length < this.#maxTraces) queue.push(e);
+      else this.tracesDropped++;
     }
   }
 

@@ -1,3 +1,4 @@
+import type { RateBucket } from "../router/rate-limit";
 import type { Role } from "../auth/identity";
 import type { EventWriter } from "./outgoing-event";
 
@@ -14,6 +15,8 @@ export interface Connection {
   /** The client asked to acknowledge every event. */
   acks: boolean;
   writer: EventWriter;
+  /** The router's rate-limit state for this connection (set on its first message). */
+  rateBucket?: RateBucket;
 }
 
 /** The one connection registry: user -> connections and connection -> user, both O(1). */

@@ -144,6 +144,21 @@ describe("SQLite writer thread", () => {
     expect((await p.listTraces({ trace_id: "tr-w.bad", limit: 1 })).items[0]?.error?.message).toBe("lone \uFFFD");
   });
 
+  it("counts routine heartbeat steps instead of storing them; a heartbeat that went wrong is stored", async () => {
+    const counted = p.heartbeatTracesCounted;
+    p.accept([
+      trace("hb.1", { kind: "received", message_type: "ping" }),
+      trace("hb.2", { kind: "delivered", message_type: "pong" }),
+      trace("hb.3", { kind: "rejected", message_type: "ping", error: { code: "INVALID_MESSAGE", message: "bad" } }),
+      trace("hb.4", { kind: "undelivered", message_type: "heartbeat_ack" }),
+      trace("hb.5", { kind: "received", message_type: "user_message" }),
+    ]);
+    await p.flush();
+    expect(p.heartbeatTracesCounted - counted).toBe(2);
+    const stored = await p.db.trace.findMany({ where: { id: { startsWith: "hb." } }, select: { id: true } });
+    expect(stored.map((r) => r.id).sort()).toEqual(["hb.3", "hb.4", "hb.5"]);
+  });
+
   it("keeps a batch while another connection holds the database locked, and writes it once the lock is gone", async () => {
     const blocker = new Database(target.file);
     blocker.exec("BEGIN EXCLUSIVE");
