@@ -2,7 +2,7 @@
 // closed-loop load generator, each in its own process, alternating A B A B, and reports throughput,
 // latency p50/p99, server CPU per request, RSS, and the B/A ratios. See docs/performance.md.
 //
-//   npm run bench -- [--scenario ping|golden|multi|idle|traces|all] [--duration 10] [--rounds 2]
+//   npm run bench -- [--scenario ping|golden|multi|idle|traces|all] [--duration 5] [--rounds 2]
 //                    [--connections 100] [--inflight 1] [--users 250] [--idle 10000] [--json]
 //                    [--quick] [--profile] [--out results.json]
 import { type ChildProcess, fork } from "node:child_process";
@@ -69,19 +69,19 @@ if (argv.help) {
     [
       "npm run bench -- [options]",
       "  --scenario ping|golden|multi|idle|traces|all   (comma-separated list allowed; default all)",
-      "  --duration <s>         measured seconds per run (default 10; --quick 2)",
+      "  --duration <s>         measured seconds per run (default 5; --quick 2)",
       "  --warmup <s>           unmeasured seconds before each window (default 2; --quick 1)",
       "  --rounds <n>           A B pairs per scenario (default 2; --quick 1)",
       "  --connections <n>      connections for ping and golden (default 100)",
       "  --inflight <n>         requests in flight per user (default 1)",
       "  --generators <n>       load generator processes for ping, golden and multi (default 1)",
       "  --users <n>            users for multi, two connections each (default 250; --quick 100)",
-      "  --idle <n>             idle connections (default 10000; --quick 1000)",
+      "  --idle <n>             idle connections (default 15000; --quick 1000)",
       "  --idle-generators <n>  generator processes for idle (default: 5000 sockets each, at least 2)",
       "  --connect-concurrency <n>  handshakes in flight per generator while connecting (default 50)",
       "  --trace-rate <n>       offered trace events/s for the persistence test (default 50000)",
-      "  --quiet-wait <s>       before each run, wait up to this long for other processes to go quiet (default 30; --quick 0)",
-      "  --noisy-retries <n>    repeat a run when other processes used over --noisy-pct (default 40) % of a core during it (default 2; --quick 0)",
+      "  --quiet-wait <s>       before each run, wait up to this long for other processes to go quiet (default 5; --quick 0)",
+      "  --noisy-retries <n>    repeat a run when other processes used over --noisy-pct (default 40) % of a core during it (default 1; --quick 0)",
       "  --json                 print the results as JSON on stdout, progress on stderr (run it as `npm run -s bench -- --json`: npm prints its banner on stdout)",
       "  --out <file>           also write the JSON results to a file",
       "  --quick                short smoke run of every scenario (about a minute)",
@@ -106,19 +106,19 @@ function intOpt(name: string, v: string | undefined, fallback: number, min = 1):
 const quick = argv.quick;
 const opts = {
   scenarios: (argv.scenario === "all" ? ALL : argv.scenario.split(",").map((s) => s.trim())) as Scenario[],
-  durationS: intOpt("duration", argv.duration, quick ? 2 : 10, 0.5),
+  durationS: intOpt("duration", argv.duration, quick ? 2 : 5, 0.5),
   warmupS: intOpt("warmup", argv.warmup, quick ? 1 : 2, 0),
   rounds: intOpt("rounds", argv.rounds, quick ? 1 : 2),
   connections: intOpt("connections", argv.connections, 100),
   inflight: intOpt("inflight", argv.inflight, 1),
   generators: intOpt("generators", argv.generators, 1),
   users: intOpt("users", argv.users, quick ? 100 : 250),
-  idle: intOpt("idle", argv.idle, quick ? 1000 : 10_000),
+  idle: intOpt("idle", argv.idle, quick ? 1000 : 15_000),
   idleGenerators: argv["idle-generators"] ? intOpt("idle-generators", argv["idle-generators"], 2) : 0,
   connectConcurrency: intOpt("connect-concurrency", argv["connect-concurrency"], 50),
   traceRate: intOpt("trace-rate", argv["trace-rate"], 50_000),
-  quietWaitS: intOpt("quiet-wait", argv["quiet-wait"], quick ? 0 : 30, 0),
-  noisyRetries: intOpt("noisy-retries", argv["noisy-retries"], quick ? 0 : 2, 0),
+  quietWaitS: intOpt("quiet-wait", argv["quiet-wait"], quick ? 0 : 5, 0),
+  noisyRetries: intOpt("noisy-retries", argv["noisy-retries"], quick ? 0 : 1, 0),
   noisyPct: intOpt("noisy-pct", argv["noisy-pct"], 40, 0),
   json: argv.json,
   profile: argv.profile,

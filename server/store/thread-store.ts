@@ -11,6 +11,7 @@ export interface ThreadPersistence {
 
 const CACHED_THREADS = 100_000;
 const CACHED_MESSAGES_PER_THREAD = 200;
+const TRIM_STEP = 50;
 
 /**
  * Threads and their messages: a bounded in-memory cache in front of write-behind persistence, so the
@@ -48,8 +49,9 @@ export class ThreadStore {
     const list = this.#messages.get(record.threadId);
     if (list) {
       list.push(record);
-      if (list.length > CACHED_MESSAGES_PER_THREAD) {
-        list.shift();
+      // Trimmed in steps of TRIM_STEP, so that a long thread does not shift its array on every message.
+      if (list.length > CACHED_MESSAGES_PER_THREAD + TRIM_STEP) {
+        list.splice(0, list.length - CACHED_MESSAGES_PER_THREAD);
         this.#completeInMemory.delete(record.threadId);
       }
     }

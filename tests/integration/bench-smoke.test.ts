@@ -1,0 +1,55 @@
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { describe, expect, it } from "vitest";
+
+const run = promisify(execFile);
+
+interface BenchRun {
+  scenario: string;
+  target: "raw" | "switchyard";
+  ok: boolean;
+  floodMax?: { persistedPerS: number; dropped: number };
+}
+interface BenchJson {
+  summaries: Record<string, { throughput?: { ratio: number }; rssPerConnKB?: { ratio: number } }>;
+  runs: BenchRun[];
+}
+
+// `npm run bench` in miniature: every scenario once against both real servers, with tiny windows. It
+// checks that the benchmark runs to the end and reports what it should; never how fast anything is.
+describe("npm run bench (smoke)", () => {
+  it("runs every scenario against raw Socket.IO and Switchyard and reports the ratios", { timeout: 180_000 }, async () => {
+    const { stdout } = await run(
+      "npx",
+      ["tsx", "scripts/bench/index.ts", "--quick", "--json", "--duration", "1", "--warmup", "0"].concat([
+        "--idle",
+        "200",
+        "--users",
+        "20",
+        "--connections",
+        "10",
+        "--trace-rate",
+        "5000",
+      ]),
+      { cwd: process.cwd(), maxBuffer: 32 * 1024 * 1024, env: { ...process.env, NODE_ENV: "production" } },
+    );
+    const result = JSON.parse(stdout) as BenchJson;
+    const done = result.runs.map((r) => `${r.scenario}:${r.target}:${r.ok}`);
+    expect(done).toEqual([
+      "ping:raw:true",
+      "ping:switchyard:true",
+      "golden:raw:true",
+      "golden:switchyard:true",
+      "multi:raw:true",
+      "multi:switchyard:true",
+      "idle:raw:true",
+      "idle:switchyard:true",
+      "traces:switchyard:true",
+    ]);
+    for (const scenario of ["ping", "golden", "multi"]) expect(result.summaries[scenario]?.throughput?.ratio).toBeGreaterThan(0);
+    expect(result.summaries.idle?.rssPerConnKB?.ratio).toBeGreaterThan(0);
+    const traces = result.runs.find((r) => r.scenario === "traces");
+    expect(traces?.floodMax?.persistedPerS).toBeGreaterThan(0);
+    expect(traces?.floodMax?.dropped).toBe(0);
+  });
+});
