@@ -562,6 +562,7 @@ async function runLoad(scenario: Exclude<LoadScenario, "idle">, target: Target, 
       badRuns: report.badRuns,
       disconnects: report.disconnects,
       serverCpuUsPerReq: report.completed ? serverCpu / report.completed : undefined,
+      serverMainCpuUsPerReq: report.completed ? (s1.mainCpuUs - s0.mainCpuUs) / report.completed : undefined,
       serverCpuPct: (serverCpu / (serverWallMs * 1000)) * 100,
       serverElu: eluBetween(s0, s1),
       clientCpuPct: (cpuUs(report.cpu) / (report.windowMs * 1000)) * 100,
@@ -767,7 +768,7 @@ async function runTraces(round: number): Promise<RunResult> {
     const own0 = process.cpuUsage();
     const atRate = await server.flood(opts.traceRate, ms, warm);
     log(
-      `${tag} offered ${fmt(atRate.offeredPerS)}/s: persisted ${fmt(atRate.persistedPerS)}/s, dropped ${fmt(atRate.dropped)}, max queued ${fmt(atRate.maxQueued)}, drained in ${fmt(atRate.drainMs)} ms, ${atRate.cpuUsPerTrace.toFixed(2)} us CPU per trace`,
+      `${tag} offered ${fmt(atRate.offeredPerS)}/s: persisted ${fmt(atRate.persistedPerS)}/s, dropped ${fmt(atRate.dropped)}, max queued ${fmt(atRate.maxQueued)}, drained in ${fmt(atRate.drainMs)} ms, ${atRate.cpuUsPerTrace.toFixed(2)} us CPU per trace (main thread ${atRate.mainCpuUsPerTrace.toFixed(2)})`,
     );
     status(`${tag} saturating the trace pipeline for ${opts.durationS} s`);
     const max = await server.flood(0, ms, warm);
@@ -775,7 +776,7 @@ async function runTraces(round: number): Promise<RunResult> {
     const otherLoadPct = foreignPct(m0, machineCpu(), cpuUs(s1.cpu) - cpuUs(s0.cpu) + cpuUs(process.cpuUsage(own0)));
     const profile = await server.profileStop();
     log(
-      `${tag} saturated: persisted ${fmt(max.persistedPerS)}/s, dropped ${fmt(max.dropped)}, ${max.cpuUsPerTrace.toFixed(2)} us CPU per trace`,
+      `${tag} saturated: persisted ${fmt(max.persistedPerS)}/s, dropped ${fmt(max.dropped)}, ${max.cpuUsPerTrace.toFixed(2)} us CPU per trace (main thread ${max.mainCpuUsPerTrace.toFixed(2)})`,
     );
     // Cross-check the public surface: GET /api/stats with an operator token.
     let apiStats: RunResult["apiStats"] = null;

@@ -7,7 +7,7 @@
 //
 // Single process, no sockets: CPU microseconds per row (all threads, and the main thread alone, which
 // is what the router pays) and rows per second.
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -22,6 +22,7 @@ import { createPrismaClient } from "../../server/store/prisma-client";
 import type { SessionRecord } from "../../server/store/records";
 import { SqliteStatements } from "../../server/store/sqlite-statements";
 import type { TraceEvent } from "../../server/trace/trace-event";
+import { mainThreadCpuUs } from "./thread-cpu";
 
 const ROWS = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 100_000);
 const JSON_OUT = process.argv.includes("--json");
@@ -34,12 +35,6 @@ export interface MicroResult {
   /** CPU of the main thread alone (what the router's event loop pays). */
   mainThreadUsPerRow: number;
   rowsPerS: number;
-}
-
-/** CPU microseconds of this process's main thread (Linux: /proc/self/task/<pid>/stat, clock ticks of 10 ms). */
-function mainThreadCpuUs(): number {
-  const fields = readFileSync(`/proc/self/task/${process.pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-  return (Number(fields[11]) + Number(fields[12])) * 10_000;
 }
 
 function traceEvent(i: number): TraceEvent {

@@ -16,6 +16,8 @@ export type LoadScenario = "ping" | "golden" | "multi" | "idle";
 export interface ServerStats {
   pid: number;
   cpu: NodeJS.CpuUsage;
+  /** CPU of the main thread alone (the event loop), microseconds. */
+  mainCpuUs: number;
   mem: NodeJS.MemoryUsage;
   elu: { idle: number; active: number };
   connections: number;
@@ -39,6 +41,8 @@ export interface TraceFloodResult {
   maxQueued: number;
   drainMs: number;
   cpuUsPerTrace: number;
+  /** The main thread's share: what recording and handing off one trace costs the router's event loop. */
+  mainCpuUsPerTrace: number;
 }
 
 export type FromServer =

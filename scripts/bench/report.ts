@@ -27,6 +27,7 @@ export interface RunResult {
   badRuns?: number;
   disconnects?: number;
   serverCpuUsPerReq?: number;
+  serverMainCpuUsPerReq?: number;
   serverCpuPct?: number;
   serverElu?: number;
   clientCpuPct?: number;
@@ -92,6 +93,7 @@ const LOAD_METRICS: MetricDef[] = [
   { key: "p50Ms", label: "latency p50 (ms)", digits: 2, better: "lower" },
   { key: "p99Ms", label: "latency p99 (ms)", digits: 2, better: "lower" },
   { key: "serverCpuUsPerReq", label: "server CPU per request (us)", digits: 1, better: "lower" },
+  { key: "serverMainCpuUsPerReq", label: "  of it main thread (us)", digits: 1, better: "lower" },
   { key: "serverCpuPct", label: "server CPU (% of one core)", digits: 0, better: "none" },
   { key: "serverElu", label: "server event-loop utilisation", digits: 2, better: "none" },
   { key: "clientCpuPct", label: "generator CPU (% of one core)", digits: 0, better: "none" },
@@ -248,7 +250,9 @@ function renderTraces(runs: RunResult[]): string {
   const tr = runs.filter((r) => r.scenario === "traces" && r.ok);
   const golden = runs.filter((r) => r.scenario === "golden" && r.ok && r.target === "switchyard");
   const multi = runs.filter((r) => r.scenario === "multi" && r.ok && r.target === "switchyard");
-  const rows: string[][] = [["measurement", "persisted/s", "offered/s", "dropped", "max queued", "drain (ms)", "CPU/trace (us)"]];
+  const rows: string[][] = [
+    ["measurement", "persisted/s", "offered/s", "dropped", "max queued", "drain (ms)", "CPU/trace (us)", "main thread (us)"],
+  ];
   for (const r of tr) {
     for (const [label, f] of [
       [`persistence, offered rate, round ${r.round}`, r.floodAtRate],
@@ -263,6 +267,7 @@ function renderTraces(runs: RunResult[]): string {
         num(f.maxQueued, 0),
         num(f.drainMs, 0),
         num(f.cpuUsPerTrace, 2),
+        num(f.mainCpuUsPerTrace, 2),
       ]);
     }
   }
@@ -277,6 +282,7 @@ function renderTraces(runs: RunResult[]): string {
         num(r.tracesRecordedPerS, 0),
         num(r.traceDrops, 0),
         num(r.traceQueueEnd, 0),
+        "-",
         "-",
         "-",
       ]);

@@ -5,6 +5,7 @@ import { Session } from "node:inspector/promises";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import type { FromServer, ServerStats, Target, ToServer } from "./protocol";
+import { mainThreadCpuUs } from "./thread-cpu";
 
 export interface BenchServerHooks {
   target: Target;
@@ -68,6 +69,7 @@ export function serveIpc(port: number, hooks: BenchServerHooks): void {
         stats: {
           pid: process.pid,
           cpu: process.cpuUsage(),
+          mainCpuUs: mainThreadCpuUs(),
           mem: process.memoryUsage(),
           elu: { idle: elu.idle, active: elu.active },
           connections: hooks.connections(),

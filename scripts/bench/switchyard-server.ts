@@ -8,6 +8,7 @@ import { createLogger } from "../../server/logger";
 import { SwitchyardNode } from "../../server/node";
 import type { ToServer, TraceFloodResult } from "./protocol";
 import { fail, send, serveIpc } from "./server-ipc";
+import { mainThreadCpuUs } from "./thread-cpu";
 
 try {
   const config = loadConfig(process.env);
@@ -42,7 +43,7 @@ try {
 /**
  * Trace persistence capacity, isolated from the router: records synthetic `delivered` trace events
  * through the node's own tracer (so they take the real path: tracer buffer -> sinks -> Persistence
- * queue -> batched Prisma createMany on SQLite) at `rate` per second (0 = as fast as the queue drains,
+ * queue -> the SQLite writer thread) at `rate` per second (0 = as fast as the queue drains,
  * keeping at most 50,000 waiting), and measures rows written per second after a warm-up.
  */
 async function traceFlood(node: SwitchyardNode, rate: number, ms: number, warmupMs: number): Promise<TraceFloodResult> {
@@ -62,13 +63,20 @@ async function traceFlood(node: SwitchyardNode, rate: number, ms: number, warmup
   const end = t0 + warmupMs + ms;
   let recorded = 0;
   let maxQueued = 0;
-  const atStart = { at: t0, written: written0, dropped: dropped0, cpu: process.cpuUsage(), recorded: 0 };
+  const atStart = { at: t0, written: written0, dropped: dropped0, cpu: process.cpuUsage(), main: mainThreadCpuUs(), recorded: 0 };
   let window: typeof atStart | null = null;
   const tickMs = 5;
   while (performance.now() < end) {
     const now = performance.now();
     if (!window && now - t0 >= warmupMs) {
-      window = { at: now, written: persistence.tracesWritten, dropped: node.traceDrops(), cpu: process.cpuUsage(), recorded };
+      window = {
+        at: now,
+        written: persistence.tracesWritten,
+        dropped: node.traceDrops(),
+        cpu: process.cpuUsage(),
+        main: mainThreadCpuUs(),
+        recorded,
+      };
     }
     let n: number;
     if (rate > 0) n = Math.floor(((now - t0) / 1000) * rate) - recorded;
@@ -88,6 +96,7 @@ async function traceFlood(node: SwitchyardNode, rate: number, ms: number, warmup
   const w = window ?? atStart;
   const written = persistence.tracesWritten - w.written;
   const cpu = process.cpuUsage(w.cpu);
+  const mainUs = mainThreadCpuUs() - w.main;
   const dropped = node.traceDrops() - w.dropped;
   // Drain what is still queued, to report how long the backlog takes to reach the disk.
   tracer.flush();
@@ -101,5 +110,6 @@ async function traceFlood(node: SwitchyardNode, rate: number, ms: number, warmup
     maxQueued,
     drainMs: performance.now() - drainStart,
     cpuUsPerTrace: written ? (cpu.user + cpu.system) / written : 0,
+    mainCpuUsPerTrace: written ? mainUs / written : 0,
   };
 }

@@ -18,7 +18,9 @@ interface LiveSession {
   final: boolean;
   runEnded: boolean;
   violations: number;
+  /** The gap check: armed once, it re-arms itself for the rest of the gap while events keep coming. */
   timer: NodeJS.Timeout | undefined;
+  lastEventAt: number;
   byMessageId: Map<string, SessionEventRecord>;
   /** Other nodes' delivery reports still on their way (cluster). */
   pendingRemote: number;
@@ -49,6 +51,8 @@ export class SessionRecorder implements RunObserver, DeliveryObserver {
   readonly #clock: Clock;
   readonly #dirty = new Set<LiveSession>();
   readonly #flushTimer: NodeJS.Timeout;
+  /** Finished sessions in the order they finished, with when they leave memory (swept once a second). */
+  readonly #leaving: { id: string; at: number }[] = [];
   /** How long a finished session stays in memory: acks and recoveries may still change it. */
   #keepMs = 15_000;
 
@@ -61,7 +65,10 @@ export class SessionRecorder implements RunObserver, DeliveryObserver {
     tracer.onRecord((e) => this.#onTrace(e));
     // Sessions are written when they start and when their verdict is final; changes in between
     // (events, acks) are written at most once a second, so a run costs few database writes.
-    this.#flushTimer = setInterval(() => this.flushDirty(), 1000);
+    this.#flushTimer = setInterval(() => {
+      this.flushDirty();
+      this.#sweepFinished();
+    }, 1000);
     this.#flushTimer.unref();
   }
 
@@ -69,6 +76,13 @@ export class SessionRecorder implements RunObserver, DeliveryObserver {
   flushDirty(): void {
     for (const live of this.#dirty) this.#sink.saveSession(live.record);
     this.#dirty.clear();
+  }
+
+  #sweepFinished(): void {
+    const now = Date.now();
+    let n = 0;
+    while (n < this.#leaving.length && this.#leaving[n]!.at <= now) this.#live.delete(this.#leaving[n++]!.id);
+    if (n) this.#leaving.splice(0, n);
   }
 
   close(): void {
@@ -127,6 +141,7 @@ export class SessionRecorder implements RunObserver, DeliveryObserver {
       runEnded: false,
       violations: 0,
       timer: undefined,
+      lastEventAt: 0,
       byMessageId: new Map(),
       pendingRemote: 0,
       deferred: null,
@@ -191,8 +206,9 @@ export class SessionRecorder implements RunObserver, DeliveryObserver {
     if (!live.final) this.#finalizeWhenReported(live, run.status === "cancelled" ? "cancelled" : undefined);
     else this.#touch(live, true);
     clearTimeout(live.timer);
+    live.timer = undefined;
     // Acks and recoveries may still arrive for a while; then the session leaves memory.
-    setTimeout(() => this.#live.delete(run.id), this.#keepMs).unref();
+    this.#leaving.push({ id: run.id, at: Date.now() + this.#keepMs });
   }
 
   /** Marks every running session interrupted (shutdown); returns how many. */
@@ -213,11 +229,20 @@ export class SessionRecorder implements RunObserver, DeliveryObserver {
     if (live) live.violations++;
   }
 
+  /** Notes an event; a run with no event for GOLDEN_GAP_MS gets its verdict (one timer per run, not one per event). */
   #armGapTimer(live: LiveSession): void {
-    clearTimeout(live.timer);
+    live.lastEventAt = this.#clock.now();
+    if (!live.timer) this.#checkGapIn(live, this.#gapMs + 50);
+  }
+
+  #checkGapIn(live: LiveSession, ms: number): void {
     live.timer = setTimeout(() => {
-      if (!live.final) this.#finalizeWhenReported(live);
-    }, this.#gapMs + 50);
+      live.timer = undefined;
+      if (live.final) return;
+      const quiet = this.#clock.now() - live.lastEventAt;
+      if (quiet >= this.#gapMs) this.#finalizeWhenReported(live);
+      else this.#checkGapIn(live, this.#gapMs - quiet + 50);
+    }, ms);
     live.timer.unref();
   }
 
@@ -237,6 +262,7 @@ export class SessionRecorder implements RunObserver, DeliveryObserver {
     const r = live.record;
     live.final = true;
     clearTimeout(live.timer);
+    live.timer = undefined;
     if (status === "cancelled") {
       r.status = "cancelled";
       r.reasons = [];
