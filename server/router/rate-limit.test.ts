@@ -1,28 +1,29 @@
 import { describe, expect, it } from "vitest";
 import { ConnectionRateLimiter, type RateBucket } from "./rate-limit";
 
+const allowed = (limiter: ConnectionRateLimiter, conn: { rateBucket?: RateBucket }, n: number) =>
+  Array.from({ length: n }, () => limiter.allow(conn)).filter(Boolean).length;
+
 describe("ConnectionRateLimiter", () => {
-  it("lets a burst through, then refills at the sustained rate", () => {
+  it("lets exactly the burst through, then the per-second rate; the reserve refills after 10 s", () => {
     let now = 0;
-    const limiter = new ConnectionRateLimiter(2, 4, () => now);
+    const limiter = new ConnectionRateLimiter(50, 100, () => now);
     const conn: { rateBucket?: RateBucket } = {};
-    expect([1, 2, 3, 4, 5].map(() => limiter.allow(conn))).toEqual([true, true, true, true, false]);
-    now = 499;
-    expect(limiter.allow(conn)).toBe(false);
-    now = 500;
-    expect(limiter.allow(conn)).toBe(true);
-    expect(limiter.allow(conn)).toBe(false);
-    now = 60_000;
-    // The bucket never holds more than the burst.
-    expect([1, 2, 3, 4, 5].map(() => limiter.allow(conn))).toEqual([true, true, true, true, false]);
+    expect(allowed(limiter, conn, 150)).toBe(100);
+    now = 999;
+    expect(allowed(limiter, conn, 10)).toBe(0);
+    now = 1000;
+    // A new second: the per-second share, but the reserve is spent until 10 s after it was opened.
+    expect(allowed(limiter, conn, 80)).toBe(50);
+    now = 10_000;
+    expect(allowed(limiter, conn, 150)).toBe(100);
   });
 
-  it("keeps one bucket per connection", () => {
-    const limiter = new ConnectionRateLimiter(1, 1, () => 0);
+  it("without a reserve (burst <= rate) allows the rate per second, and keeps one state per connection", () => {
+    const limiter = new ConnectionRateLimiter(2, 2, () => 0);
     const a: { rateBucket?: RateBucket } = {};
     const b: { rateBucket?: RateBucket } = {};
-    expect(limiter.allow(a)).toBe(true);
-    expect(limiter.allow(a)).toBe(false);
-    expect(limiter.allow(b)).toBe(true);
+    expect(allowed(limiter, a, 5)).toBe(2);
+    expect(allowed(limiter, b, 1)).toBe(1);
   });
 });

@@ -16,7 +16,8 @@ const REMEMBERED_TRACES = 50_000;
  */
 export class FlowAggregate {
   readonly #routes = new Map<string, { type: string; handler: string }>();
-  readonly #edges = new Map<string, FlowEdge>();
+  /** type -> handler -> event type -> edge (nested maps: no key string is built per event). */
+  readonly #edges = new Map<string, Map<string, Map<string, FlowEdge>>>();
 
   accept(events: readonly TraceEvent[]): void {
     for (const e of events) {
@@ -32,13 +33,18 @@ export class FlowAggregate {
   }
 
   edges(): FlowEdge[] {
-    return [...this.#edges.values()].sort((a, b) => b.count - a.count);
+    const out: FlowEdge[] = [];
+    for (const byHandler of this.#edges.values()) for (const byEvent of byHandler.values()) out.push(...byEvent.values());
+    return out.sort((a, b) => b.count - a.count);
   }
 
   #bump(type: string, handler: string, eventType: string): void {
-    const key = `${type}\u0000${handler}\u0000${eventType}`;
-    const edge = this.#edges.get(key);
+    let byHandler = this.#edges.get(type);
+    if (!byHandler) this.#edges.set(type, (byHandler = new Map()));
+    let byEvent = byHandler.get(handler);
+    if (!byEvent) byHandler.set(handler, (byEvent = new Map()));
+    const edge = byEvent.get(eventType);
     if (edge) edge.count++;
-    else this.#edges.set(key, { message_type: type, handler, event_type: eventType, count: 1 });
+    else byEvent.set(eventType, { message_type: type, handler, event_type: eventType, count: 1 });
   }
 }
