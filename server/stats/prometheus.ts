@@ -103,22 +103,35 @@ export class PrometheusMetrics {
 
   /** Consumes a batch of trace events (a TraceSink). */
   accept(events: readonly TraceEvent[]): void {
+    // Counted per batch and added once per label set: prom-client hashes the labels on every call.
+    const messages = new Map<string, { type: string; outcome: string; n: number }>();
+    const delivered = new Map<string, number>();
+    const countMessage = (type: string, outcome: string) => {
+      const key = `${type}\u0000${outcome}`;
+      const entry = messages.get(key);
+      if (entry) entry.n++;
+      else messages.set(key, { type, outcome, n: 1 });
+    };
     for (const e of events) {
       switch (e.kind) {
         case "handler_finished":
-          this.#messages.inc({ type: e.message_type ?? "unknown", outcome: "ok" });
+          countMessage(e.message_type ?? "unknown", "ok");
           this.#latency.observe({ handler: e.handler ?? "unknown" }, (e.duration_ms ?? 0) / 1000);
           break;
         case "rejected":
-          this.#messages.inc({ type: e.message_type && e.handler ? e.message_type : "(unrouted)", outcome: e.error?.code ?? "error" });
+          countMessage(e.message_type && e.handler ? e.message_type : "(unrouted)", e.error?.code ?? "error");
           break;
-        case "delivered":
-          this.#events.inc({ type: e.message_type ?? "unknown" });
+        case "delivered": {
+          const type = e.message_type ?? "unknown";
+          delivered.set(type, (delivered.get(type) ?? 0) + 1);
           break;
+        }
         default:
           break;
       }
     }
+    for (const m of messages.values()) this.#messages.inc({ type: m.type, outcome: m.outcome }, m.n);
+    for (const [type, n] of delivered) this.#events.inc({ type }, n);
   }
 
   get contentType(): string {
