@@ -1,22 +1,22 @@
 import { webcrypto } from "node:crypto";
-import { SignJWT, errors as joseErrors, jwtVerify } from "jose";
+import { SignJWT } from "jose";
 import { z } from "zod";
+import { verifyHs256 } from "./hs256";
 import { type Identity, ROLES, type Role, UserIdSchema } from "./identity";
 
 const ALG = "HS256";
 const ClaimsSchema = z.object({ sub: UserIdSchema, role: z.enum(ROLES).default("user") });
 
-/** Signs and verifies HS256 JWTs with one secret (jose does the cryptography). */
+/** Signs HS256 JWTs with one secret through jose, and verifies them with node:crypto (hs256.ts). */
 export class TokenService {
-  // A WebCrypto key imported once: jose's verify imports raw bytes or a KeyObject into a CryptoKey on
-  // every call (a thread-pool round trip, about a third of a connect's CPU in the idle benchmark).
-  readonly #key: Promise<CryptoKey>;
+  // Signing is rare (logins, `npm run token`): jose signs with a WebCrypto key imported once.
+  readonly #signingKey: Promise<CryptoKey>;
+  // Verifying happens on every connect and API call: a synchronous HMAC (see hs256.ts for why).
+  readonly #secret: Buffer;
 
   constructor(secret: string) {
-    this.#key = webcrypto.subtle.importKey("raw", Buffer.from(secret, "utf8"), { name: "HMAC", hash: "SHA-256" }, false, [
-      "sign",
-      "verify",
-    ]);
+    this.#secret = Buffer.from(secret, "utf8");
+    this.#signingKey = webcrypto.subtle.importKey("raw", this.#secret, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
   }
 
   /** Mints a token; `ttl` is a jose time span such as "24h", or null for no expiry. */
@@ -24,19 +24,19 @@ export class TokenService {
     UserIdSchema.parse(sub);
     const jwt = new SignJWT({ role }).setProtectedHeader({ alg: ALG, typ: "JWT" }).setSubject(sub).setIssuedAt();
     if (ttl) jwt.setExpirationTime(ttl);
-    return jwt.sign(await this.#key);
+    return jwt.sign(await this.#signingKey);
   }
 
   /** Returns the identity of a valid token, or null for anything missing, malformed, expired or forged. */
-  async verify(token: unknown): Promise<Identity | null> {
+  verify(token: unknown): Promise<Identity | null> {
+    return Promise.resolve(this.verifySync(token));
+  }
+
+  verifySync(token: unknown): Identity | null {
     if (typeof token !== "string" || token.length === 0 || token.length > 4096) return null;
-    try {
-      const { payload } = await jwtVerify(token, await this.#key, { algorithms: [ALG] });
-      const claims = ClaimsSchema.safeParse(payload);
-      return claims.success ? { userId: claims.data.sub, role: claims.data.role } : null;
-    } catch (err) {
-      if (err instanceof joseErrors.JOSEError || err instanceof TypeError) return null;
-      throw err;
-    }
+    const payload = verifyHs256(token, this.#secret);
+    if (!payload) return null;
+    const claims = ClaimsSchema.safeParse(payload);
+    return claims.success ? { userId: claims.data.sub, role: claims.data.role } : null;
   }
 }

@@ -1,0 +1,60 @@
+import { createHmac } from "node:crypto";
+import { SignJWT, UnsecuredJWT, jwtVerify } from "jose";
+import { describe, expect, it } from "vitest";
+import { verifyHs256 } from "./hs256";
+
+const SECRET = Buffer.from("a-test-secret-of-enough-length-0123456789", "utf8");
+const OTHER = Buffer.from("another-secret-of-enough-length-987654321", "utf8");
+const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString("base64url");
+/** A token with any header and payload, signed with `key` (to build what jose would refuse to sign). */
+const handMade = (header: unknown, payload: unknown, key = SECRET) => {
+  const input = `${b64(header)}.${b64(payload)}`;
+  return `${input}.${createHmac("sha256", key).update(input).digest("base64url")}`;
+};
+const now = Math.floor(Date.now() / 1000);
+
+async function joseAccepts(token: string): Promise<boolean> {
+  try {
+    await jwtVerify(token, SECRET, { algorithms: ["HS256"] });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe("verifyHs256 agrees with jose", () => {
+  it("on valid, forged, expired, premature, unsigned and malformed tokens", async () => {
+    const valid = await new SignJWT({ role: "user" })
+      .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+      .setSubject("alice")
+      .setIssuedAt()
+      .setExpirationTime("1h")
+      .sign(SECRET);
+    const [h, p, s] = valid.split(".") as [string, string, string];
+    const cases: Record<string, string> = {
+      valid,
+      "no expiry": await new SignJWT({}).setProtectedHeader({ alg: "HS256" }).setSubject("bob").sign(SECRET),
+      "other secret": await new SignJWT({}).setProtectedHeader({ alg: "HS256" }).setSubject("bob").sign(OTHER),
+      "payload swapped": `${h}.${b64({ sub: "mallory", role: "operator" })}.${s}`,
+      "signature truncated": `${h}.${p}.${s.slice(0, -2)}`,
+      "signature empty": `${h}.${p}.`,
+      "alg none": new UnsecuredJWT({ sub: "mallory" }).encode(),
+      "alg HS512 header": handMade({ alg: "HS512" }, { sub: "x" }),
+      "alg lower case": handMade({ alg: "hs256" }, { sub: "x" }),
+      "crit header": handMade({ alg: "HS256", crit: ["exp"], exp: 1 }, { sub: "x" }),
+      expired: handMade({ alg: "HS256" }, { sub: "x", exp: now - 10 }),
+      "not yet valid": handMade({ alg: "HS256" }, { sub: "x", nbf: now + 3600 }),
+      "exp as string": handMade({ alg: "HS256" }, { sub: "x", exp: String(now + 3600) }),
+      "payload an array": handMade({ alg: "HS256" }, ["x"]),
+      "header not JSON": `bm90IGpzb24.${p}.${s}`,
+      "two parts": `${h}.${p}`,
+      "four parts": `${h}.${p}.${s}.x`,
+      "not base64url": `${h}.${p}.${s}+/`,
+      "": "",
+    };
+    for (const [name, token] of Object.entries(cases)) {
+      expect({ name, ours: verifyHs256(token, SECRET) !== null }).toEqual({ name, ours: await joseAccepts(token) });
+    }
+    expect(verifyHs256(valid, SECRET)).toMatchObject({ sub: "alice", role: "user" });
+  });
+});
