@@ -181,3 +181,21 @@ describe("SQLite writer thread", () => {
     expect(await p.db.session.count({ where: { id: "run_locked" } })).toBe(1);
   });
 });
+
+describe("SQLite writer thread that dies", () => {
+  it("fails the writes in flight, and the next write a second later starts a new thread", async () => {
+    const missing = join(dir, "not-yet", "later.db");
+    const writer = new SqliteBatchWriter(missing);
+    const batch = { threads: [], messages: [], sessions: [], traces: [trace("respawn.1")] };
+    // The directory does not exist: the thread cannot open the file and exits.
+    await expect(writer.write(batch)).rejects.toThrow();
+    await expect(writer.write(batch)).rejects.toThrow();
+    await applyMigrations(parseDatabaseUrl(`file:${missing}`));
+    await new Promise((r) => setTimeout(r, 1100));
+    await expect(writer.write(batch)).resolves.toEqual({ refusedRecords: 0, refusedTraces: 0, firstError: null });
+    await writer.close();
+    const check = new Database(missing);
+    expect(check.prepare(`SELECT count(*) AS n FROM "Trace" WHERE "id" = 'respawn.1'`).get()).toEqual({ n: 1 });
+    check.close();
+  });
+});
