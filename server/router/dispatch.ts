@@ -66,8 +66,11 @@ export class Router {
     this.#faultUsers = policy;
   }
 
-  /** Routes one client message and returns its ack. Never throws. */
-  async route(conn: Connection, raw: unknown): Promise<Ack> {
+  /**
+   * Routes one client message and returns its ack: at once when no step had to wait (a ping, say),
+   * else a promise. Never throws.
+   */
+  route(conn: Connection, raw: unknown): Ack | Promise<Ack> {
     const { tracer, stats } = this.#services;
     const started = performance.now();
     const ctx: Inbound = { conn, raw, traceId: tracer.newTraceId() };
@@ -87,40 +90,54 @@ export class Router {
       // A repeated message_id is not routed twice: its first ack is returned again. A RATE_LIMITED
       // ack is the exception (the message was never routed), so a client may retry it later.
       this.#idempotency.set(conn.userId, messageId, ack);
-      void ack.then((a) => !a.ok && a.error.code === "RATE_LIMITED" && this.#idempotency.delete(conn.userId, messageId));
+      const forgetIfLimited = (a: Ack) => !a.ok && a.error.code === "RATE_LIMITED" && this.#idempotency.delete(conn.userId, messageId);
+      if (ack instanceof Promise) void ack.then(forgetIfLimited);
+      else forgetIfLimited(ack);
     }
     return ack;
   }
 
-  async #run(ctx: Inbound, started: number, rawType: string | undefined): Promise<Ack> {
-    const { tracer, stats } = this.#services;
+  #run(ctx: Inbound, started: number, rawType: string | undefined): Ack | Promise<Ack> {
     try {
       const pending = this.#chain(ctx);
-      if (pending) await pending;
-      const ack: Ack = { ok: true, type: ctx.entry!.type, message_id: ctx.messageId!, trace_id: ctx.traceId };
-      if (ctx.result?.run_id) ack.run_id = ctx.result.run_id;
-      if (ctx.result?.thread_id) ack.thread_id = ctx.result.thread_id;
-      stats.messageRouted(ctx.entry!.type, performance.now() - started);
-      return ack;
+      if (pending)
+        return pending.then(
+          () => this.#accepted(ctx, started),
+          (thrown: unknown) => this.#refused(ctx, started, rawType, thrown),
+        );
+      return this.#accepted(ctx, started);
     } catch (thrown) {
-      const err = toRouterError(thrown);
-      if (err.code === "HANDLER_ERROR" && !(thrown instanceof RouterError)) {
-        this.#services.logger.warn({ err: thrown, trace_id: ctx.traceId, type: ctx.entry?.type }, "handler failed");
-      }
-      stats.rejected(err.code);
-      stats.messageRouted(ctx.entry?.type ?? rawType ?? "(invalid)", performance.now() - started);
-      tracer.record("rejected", {
-        trace_id: ctx.traceId,
-        user_id: ctx.conn.userId,
-        connection_id: ctx.conn.id,
-        message_type: ctx.entry?.type ?? rawType,
-        handler: ctx.entry?.definition.handler,
-        error: { code: err.code, message: err.message },
-      });
-      const ack: Ack = { ok: false, error: { code: err.code, message: err.message }, trace_id: ctx.traceId };
-      if (ctx.messageId) ack.message_id = ctx.messageId;
-      return ack;
+      return this.#refused(ctx, started, rawType, thrown);
     }
+  }
+
+  #accepted(ctx: Inbound, started: number): Ack {
+    const ack: Ack = { ok: true, type: ctx.entry!.type, message_id: ctx.messageId!, trace_id: ctx.traceId };
+    if (ctx.result?.run_id) ack.run_id = ctx.result.run_id;
+    if (ctx.result?.thread_id) ack.thread_id = ctx.result.thread_id;
+    this.#services.stats.messageRouted(ctx.entry!.type, performance.now() - started);
+    return ack;
+  }
+
+  #refused(ctx: Inbound, started: number, rawType: string | undefined, thrown: unknown): Ack {
+    const { tracer, stats } = this.#services;
+    const err = toRouterError(thrown);
+    if (err.code === "HANDLER_ERROR" && !(thrown instanceof RouterError)) {
+      this.#services.logger.warn({ err: thrown, trace_id: ctx.traceId, type: ctx.entry?.type }, "handler failed");
+    }
+    stats.rejected(err.code);
+    stats.messageRouted(ctx.entry?.type ?? rawType ?? "(invalid)", performance.now() - started);
+    tracer.record("rejected", {
+      trace_id: ctx.traceId,
+      user_id: ctx.conn.userId,
+      connection_id: ctx.conn.id,
+      message_type: ctx.entry?.type ?? rawType,
+      handler: ctx.entry?.definition.handler,
+      error: { code: err.code, message: err.message },
+    });
+    const ack: Ack = { ok: false, error: { code: err.code, message: err.message }, trace_id: ctx.traceId };
+    if (ctx.messageId) ack.message_id = ctx.messageId;
+    return ack;
   }
 
   /** Sends a failed ack as an `error_message` event, for clients that sent no ack callback. */
@@ -197,7 +214,7 @@ export class Router {
     return next();
   };
 
-  readonly #handle: Middleware<Inbound> = async (ctx) => {
+  readonly #handle: Middleware<Inbound> = (ctx) => {
     const entry = ctx.entry!;
     const { conn } = ctx;
     this.#services.tracer.record("routed", {
@@ -208,12 +225,19 @@ export class Router {
       handler: entry.definition.handler,
       thread_id: ctx.envelope!.thread_id,
     });
-    ctx.result = await this.invoke(
+    const result = this.invoke(
       { conn, traceId: ctx.traceId, messageId: ctx.messageId!, envelope: ctx.envelope! },
       entry,
       ctx.envelope!.payload ?? {},
       this.directChannel(conn, ctx.traceId),
     );
+    if (!(result instanceof Promise)) {
+      ctx.result = result;
+      return;
+    }
+    return result.then((r) => {
+      ctx.result = r;
+    });
   };
 
   /** Replies straight to the requesting connection and its user. */
@@ -228,13 +252,14 @@ export class Router {
   /**
    * Validates a payload for a resolved handler, checks role and ownership, and runs the handler with
    * handler_started / handler_finished / handler_failed traces. Used by dispatch and the JSON-RPC bridge.
+   * Returns (or throws) at once when nothing had to wait, else returns a promise.
    */
-  async invoke(
+  invoke(
     base: { conn: Connection; traceId: string; messageId: string; envelope: Envelope },
     entry: RegisteredHandler,
     rawPayload: Record<string, unknown>,
     channel: ReplyChannel,
-  ): Promise<HandlerResult | undefined> {
+  ): HandlerResult | undefined | Promise<HandlerResult | undefined> {
     const { conn } = base;
     const def = entry.definition;
     if (def.operatorOnly && conn.role !== "operator") {
@@ -249,8 +274,19 @@ export class Router {
       );
     }
     const ownership = this.#checkOwnership(conn.userId, base.envelope, rawPayload);
-    if (ownership) await ownership;
+    if (ownership) return ownership.then(() => this.#runHandler(base, entry, rawPayload, parsed.data, channel));
+    return this.#runHandler(base, entry, rawPayload, parsed.data, channel);
+  }
 
+  #runHandler(
+    base: { conn: Connection; traceId: string; messageId: string; envelope: Envelope },
+    entry: RegisteredHandler,
+    rawPayload: Record<string, unknown>,
+    payload: unknown,
+    channel: ReplyChannel,
+  ): HandlerResult | undefined | Promise<HandlerResult | undefined> {
+    const { conn } = base;
+    const def = entry.definition;
     const { tracer, stats } = this.#services;
     const ids = { trace_id: base.traceId, user_id: conn.userId, connection_id: conn.id, message_type: entry.type, handler: def.handler };
     tracer.record("handler_started", ids);
@@ -266,19 +302,27 @@ export class Router {
       toUser: channel.toUser,
       services: this.#services,
     };
-    try {
-      const result = (await def.handle(ctx, parsed.data)) ?? undefined;
+    const finished = (result: HandlerResult | undefined): HandlerResult | undefined => {
       const ms = performance.now() - started;
       stats.handlerRan(def.handler, ms, false);
       tracer.record("handler_finished", { ...ids, duration_ms: ms, run_id: result?.run_id, thread_id: result?.thread_id });
       return result;
-    } catch (thrown) {
+    };
+    const failed = (thrown: unknown): never => {
       const err = toRouterError(thrown);
       const ms = performance.now() - started;
       stats.handlerRan(def.handler, ms, err.code === "HANDLER_ERROR");
       tracer.record("handler_failed", { ...ids, duration_ms: ms, error: { code: err.code, message: err.message } });
       throw err;
+    };
+    let out: ReturnType<typeof def.handle>;
+    try {
+      out = def.handle(ctx, payload as never);
+    } catch (thrown) {
+      return failed(thrown);
     }
+    if (out instanceof Promise) return out.then((r) => finished(r ?? undefined), failed);
+    return finished(out ?? undefined);
   }
 
   /** A thread_id or run_id given by the client must name a thread or run of that user (nothing to wait for without one). */

@@ -2,7 +2,7 @@
 export class IdempotencyCache<A> {
   readonly #ttlMs: number;
   readonly #max: number;
-  readonly #entries = new Map<string, { ack: Promise<A>; expires: number }>();
+  readonly #entries = new Map<string, { ack: A | Promise<A>; expires: number }>();
 
   constructor(ttlMs = 10 * 60_000, max = 500_000) {
     this.#ttlMs = ttlMs;
@@ -10,7 +10,7 @@ export class IdempotencyCache<A> {
   }
 
   /** The first ack for this key if one is remembered (it may still be pending). */
-  get(userId: string, messageId: string): Promise<A> | undefined {
+  get(userId: string, messageId: string): A | Promise<A> | undefined {
     const entry = this.#entries.get(`${userId}\u0000${messageId}`);
     if (!entry) return undefined;
     if (entry.expires < Date.now()) {
@@ -24,7 +24,7 @@ export class IdempotencyCache<A> {
     this.#entries.delete(`${userId}\u0000${messageId}`);
   }
 
-  set(userId: string, messageId: string, ack: Promise<A>): void {
+  set(userId: string, messageId: string, ack: A | Promise<A>): void {
     const now = Date.now();
     // Insertion order is expiry order: sweep expired entries from the front, and cap the size.
     for (const [key, entry] of this.#entries) {

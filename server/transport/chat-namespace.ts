@@ -3,6 +3,7 @@ import type { Namespace, Socket } from "socket.io";
 import type { Identity } from "../auth/identity";
 import type { TokenService } from "../auth/tokens";
 import type { Config } from "../env";
+import type { Ack } from "../router/ack";
 import type { Router } from "../router/dispatch";
 import type { Tracer } from "../trace/tracer";
 import type { Connection, ConnectionRegistry } from "./connection-registry";
@@ -124,10 +125,13 @@ export function attachChat(nsp: Namespace, deps: ChatDeps): void {
       const last = args.at(-1);
       const ack = typeof last === "function" ? (last as (a: unknown) => void) : undefined;
       const envelope = ack ? (args.length > 1 ? args[0] : undefined) : args[0];
-      void deps.router.route(conn, envelope).then((result) => {
+      const answer = (result: Ack) => {
         if (ack) ack(result);
         else if (!result.ok) deps.router.sendErrorEvent(conn, result);
-      });
+      };
+      const result = deps.router.route(conn, envelope);
+      if (result instanceof Promise) void result.then(answer);
+      else answer(result);
     });
 
     socket.on("disconnect", (reason) => {
