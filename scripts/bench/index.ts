@@ -2,7 +2,7 @@
 // closed-loop load generator, each in its own process, alternating A B A B, and reports throughput,
 // latency p50/p99, server CPU per request, RSS, and the B/A ratios. See docs/performance.md.
 //
-//   npm run bench -- [--scenario ping|golden|multi|idle|traces|all] [--duration 5] [--rounds 2]
+//   npm run bench -- [--scenario ping|golden|multi|idle|traces|all] [--duration 4] [--rounds 2]
 //                    [--connections 100] [--inflight 1] [--users 250] [--idle 10000] [--json]
 //                    [--quick] [--profile] [--out results.json]
 import { type ChildProcess, fork } from "node:child_process";
@@ -69,9 +69,9 @@ if (argv.help) {
     [
       "npm run bench -- [options]",
       "  --scenario ping|golden|multi|idle|traces|all   (comma-separated list allowed; default all)",
-      "  --duration <s>         measured seconds per run (default 5; --quick 2)",
-      "  --warmup <s>           unmeasured seconds before each window (default 2; --quick 1)",
-      "  --rounds <n>           A B pairs per scenario (default 2; --quick 1)",
+      "  --duration <s>         measured seconds per run (default 4; --quick 2)",
+      "  --warmup <s>           unmeasured seconds before each window (default 1.5; --quick 1)",
+      "  --rounds <n>           A B pairs per scenario (default 1.5; --quick 1)",
       "  --connections <n>      connections for ping and golden (default 100)",
       "  --inflight <n>         requests in flight per user (default 1)",
       "  --generators <n>       load generator processes for ping, golden and multi (default 1)",
@@ -106,8 +106,8 @@ function intOpt(name: string, v: string | undefined, fallback: number, min = 1):
 const quick = argv.quick;
 const opts = {
   scenarios: (argv.scenario === "all" ? ALL : argv.scenario.split(",").map((s) => s.trim())) as Scenario[],
-  durationS: intOpt("duration", argv.duration, quick ? 2 : 5, 0.5),
-  warmupS: intOpt("warmup", argv.warmup, quick ? 1 : 2, 0),
+  durationS: intOpt("duration", argv.duration, quick ? 2 : 4, 0.5),
+  warmupS: intOpt("warmup", argv.warmup, quick ? 1 : 1.5, 0),
   rounds: intOpt("rounds", argv.rounds, quick ? 1 : 2),
   connections: intOpt("connections", argv.connections, 100),
   inflight: intOpt("inflight", argv.inflight, 1),
