@@ -2,7 +2,7 @@ import type { Database, Statement } from "better-sqlite3";
 import { wellFormed } from "../text/unicode";
 import type { TraceEvent } from "../trace/trace-event";
 import type { SessionRecord } from "./records";
-import { TRACE_COLUMNS } from "./trace-insert";
+import { TRACE_COLUMNS, pushTraceValues } from "./trace-insert";
 import type { WriteBatch, WriteOutcome } from "./write-batch";
 
 /** A DateTime column as Prisma's SQLite adapter writes it (ISO 8601, "+00:00"), so Prisma reads and compares it. */
@@ -40,8 +40,6 @@ function isRowError(err: unknown): boolean {
   return typeof code === "string" && (code.startsWith("SQLITE_CONSTRAINT") || code === "SQLITE_MISMATCH" || code === "SQLITE_TOOBIG");
 }
 
-const text = (v: string | undefined) => (v === undefined ? null : wellFormed(v));
-
 /** Runs one row's statement; a row the database refuses is counted, any other error is thrown. */
 type Attempt = (run: () => unknown, kind: "records" | "traces") => void;
 
@@ -55,26 +53,6 @@ const byUser = (a: SequencedTrace, b: SequencedTrace): number => {
   const y = b.e.user_id ?? "";
   return x < y ? -1 : x > y ? 1 : 0;
 };
-
-function traceParams({ e, seq }: SequencedTrace, out: unknown[]): void {
-  out.push(
-    e.id,
-    seq,
-    wellFormed(e.trace_id),
-    e.ts,
-    e.node_id,
-    e.kind,
-    text(e.user_id),
-    text(e.connection_id),
-    text(e.message_type),
-    text(e.handler),
-    text(e.run_id),
-    text(e.thread_id),
-    e.duration_ms ?? null,
-    text(e.error?.code),
-    text(e.error?.message),
-  );
-}
 
 function sessionParams(s: SessionRecord): unknown[] {
   return [
@@ -180,7 +158,7 @@ export class SqliteStatements {
     const params: unknown[] = [];
     for (; i + TRACE_ROWS_PER_STATEMENT <= rows.length; i += TRACE_ROWS_PER_STATEMENT) {
       params.length = 0;
-      for (let j = 0; j < TRACE_ROWS_PER_STATEMENT; j++) traceParams(rows[i + j]!, params);
+      for (let j = 0; j < TRACE_ROWS_PER_STATEMENT; j++) pushTraceValues(rows[i + j]!.e, rows[i + j]!.seq, params);
       try {
         this.#traceChunk.run(params);
       } catch (err) {
@@ -196,7 +174,7 @@ export class SqliteStatements {
     const params: unknown[] = [];
     for (const row of rows) {
       params.length = 0;
-      traceParams(row, params);
+      pushTraceValues(row.e, row.seq, params);
       attempt(() => this.#trace.run(params), "traces");
     }
   }
