@@ -36,12 +36,22 @@ export class Tracer {
 
   /** Appends one routing step; never throws, never waits. */
   record(kind: TraceKind, fields: TraceFields): TraceEvent {
+    // Every field written out, in one order: one object shape for every event (the sinks' property
+    // reads stay monomorphic) and no object spread, which measured ~0.3 µs more per event.
     const event: TraceEvent = {
       id: `${this.#prefix}.${(++this.#counter).toString(36)}`,
+      trace_id: fields.trace_id,
       ts: Date.now(),
       node_id: this.nodeId,
       kind,
-      ...fields,
+      user_id: fields.user_id,
+      connection_id: fields.connection_id,
+      message_type: fields.message_type,
+      handler: fields.handler,
+      run_id: fields.run_id,
+      thread_id: fields.thread_id,
+      duration_ms: fields.duration_ms,
+      error: fields.error,
     };
     if (this.#buffer.length < this.#capacity) this.#buffer.push(event);
     else this.#dropped++;
