@@ -1,16 +1,14 @@
-import { createHmac } from "node:crypto";
 import { SignJWT, UnsecuredJWT, jwtVerify } from "jose";
 import { describe, expect, it } from "vitest";
+import { craftJwt } from "../../tests/support/jwt";
 import { verifyHs256 } from "./hs256";
 
-const SECRET = Buffer.from("a-test-secret-of-enough-length-0123456789", "utf8");
+const SECRET_TEXT = "a-test-secret-of-enough-length-0123456789";
+const SECRET = Buffer.from(SECRET_TEXT, "utf8");
 const OTHER = Buffer.from("another-secret-of-enough-length-987654321", "utf8");
 const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString("base64url");
-/** A token with any header and payload, signed with `key` (to build what jose would refuse to sign). */
-const handMade = (header: unknown, payload: unknown, key = SECRET) => {
-  const input = `${b64(header)}.${b64(payload)}`;
-  return `${input}.${createHmac("sha256", key).update(input).digest("base64url")}`;
-};
+/** A token with any header and payload, signed with the test secret (to build what jose would refuse to sign). */
+const handMade = (header: Record<string, unknown>, payload: unknown) => craftJwt(header, payload, { secret: SECRET_TEXT });
 const now = Math.floor(Date.now() / 1000);
 
 async function joseAccepts(token: string): Promise<boolean> {

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { io } from "socket.io-client";
 import { describe, expect, it } from "vitest";
 import { craftJwt, nowS } from "../support/fuzz-hardening";
-import { apiJson, eventually, runToEnd, sessionWhen, startTestNode, TEST_SECRET, type SessionBody } from "../support/test-node";
+import { apiJson, eventually, runToEnd, sessionWhen, startTestNode, testNodeEnv, type SessionBody } from "../support/test-node";
 
 /**
  * A server restart during runs (issue 8): runs waiting in a 5 s tool call when the node stops, gracefully
@@ -66,16 +66,7 @@ describe("a server restart during runs", () => {
     try {
       child = spawn(process.execPath, ["--import", "tsx", join(import.meta.dirname, "../support/fuzz-child-node.ts")], {
         cwd: join(import.meta.dirname, "../.."),
-        env: {
-          ...process.env,
-          NODE_ENV: "test",
-          AUTH_SECRET: TEST_SECRET,
-          DATA_DIR: dataDir,
-          DATABASE_URL: `file:${join(dataDir, "test.db")}`,
-          LOG_LEVEL: "silent",
-          NODE_ID: "test-node",
-          FAULT_INJECTION: "1",
-        },
+        env: { ...process.env, ...testNodeEnv(dataDir), FAULT_INJECTION: "1" },
         stdio: ["ignore", "pipe", "inherit"],
       });
       const port = await new Promise<number>((resolve, reject) => {

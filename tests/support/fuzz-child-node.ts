@@ -1,7 +1,7 @@
 /**
  * Boots one Switchyard node in a process of its own (configured by the environment, like startTestNode)
  * so that a hardening test can kill it without a goodbye (SIGKILL) and start another on the same data.
- * Prints "PORT <n>" once listening. Used by tests/integration/hardening-faults.test.ts.
+ * Prints "PORT <n>" once listening. Used by tests/integration/hardening-restart.test.ts.
  */
 import { loadConfig } from "../../server/env";
 import { createLogger } from "../../server/logger";

@@ -1,27 +1,12 @@
-import { createHmac } from "node:crypto";
-import { io, type ManagerOptions, type Socket, type SocketOptions } from "socket.io-client";
-import { runToEnd, sleep, TEST_SECRET, type TestClient, type TestNode } from "./test-node";
+import type { ManagerOptions, SocketOptions } from "socket.io-client";
+import { expect } from "vitest";
+import { apiJson, eventually, handshakeOutcome, runToEnd, sleep, type TestClient, type TestNode } from "./test-node";
+
+import { craftJwt } from "./jwt";
+
+export { craftJwt };
 
 /** Helpers of the hardening suites (tests/integration/hardening-*.test.ts): hand-made JWTs and raw handshakes. */
-
-const b64url = (v: unknown) => Buffer.from(typeof v === "string" ? v : JSON.stringify(v)).toString("base64url");
-
-/**
- * A JWT built by hand (no library), so that malformed ones can be made: any header, any claims, signed
- * HS256 with `secret`, or with the given raw signature (`""` for alg none).
- */
-export function craftJwt(
-  header: Record<string, unknown>,
-  claims: Record<string, unknown>,
-  sign: { secret?: string; signature?: string } = {},
-): string {
-  const head = `${b64url(header)}.${b64url(claims)}`;
-  if (sign.signature !== undefined) return `${head}.${sign.signature}`;
-  const sig = createHmac("sha256", sign.secret ?? TEST_SECRET)
-    .update(head)
-    .digest("base64url");
-  return `${head}.${sig}`;
-}
 
 export const nowS = () => Math.floor(Date.now() / 1000);
 
@@ -54,26 +39,16 @@ export function badTokens(): [string, string][] {
     ["role as an array", craftJwt(hs, { ...op, role: ["operator"] })],
     ["role as an object", craftJwt(hs, { ...op, role: { name: "operator" } })],
     ["role true", craftJwt(hs, { ...op, role: true })],
-    ["claims that are not an object", craftJwt(hs, ["operator"] as unknown as Record<string, unknown>)],
+    ["claims that are not an object", craftJwt(hs, ["operator"])],
     ["a token of two parts", craftJwt(hs, op).split(".").slice(0, 2).join(".")],
     ["a token of four parts", `${craftJwt(hs, op)}.extra`],
     ["garbage", "not-a-jwt"],
   ];
 }
 
-/** Opens a Socket.IO connection with any options; resolves with "connected" or the connect_error message, and closes it. */
+/** tryHandshake of test-node.ts with a 5 s connect timeout, for handshakes meant to hang or fail. */
 export function tryHandshake(url: string, opts: Partial<ManagerOptions & SocketOptions>, nsp = "/"): Promise<string> {
-  return new Promise((resolve) => {
-    const socket: Socket = io(url + nsp, { transports: ["websocket"], reconnection: false, forceNew: true, timeout: 5000, ...opts });
-    socket.once("connect", () => {
-      socket.close();
-      resolve("connected");
-    });
-    socket.once("connect_error", (err) => {
-      socket.close();
-      resolve(err.message);
-    });
-  });
+  return handshakeOutcome(url, { timeout: 5000, ...opts }, nsp);
 }
 
 /**
@@ -114,4 +89,24 @@ export async function poisonDuringRuns(
 export async function storedSessions(t: TestNode, userId: string): Promise<Map<string, string>> {
   const res = await t.api(`/api/sessions?user_id=${encodeURIComponent(userId)}&limit=1000`);
   return new Map(((await res.json()) as { id: string; status: string }[]).map((s) => [s.id, s.status]));
+}
+
+/**
+ * What a poisoned flood must not cost its victim: every run stored as passed (in the database, not
+ * memory), each with its delivered traces, and /api/health still 200.
+ */
+export async function expectVictimStored(t: TestNode, victimUser: string, runIds: string[]): Promise<void> {
+  await eventually(
+    async () => {
+      const s = await storedSessions(t, victimUser);
+      return runIds.every((id) => s.get(id) === "passed");
+    },
+    4000,
+    "the victim's sessions in the database",
+  );
+  for (const runId of runIds) {
+    const traces = await apiJson<{ kind: string }[]>(t, `/api/traces?run_id=${runId}&kind=delivered`);
+    expect(traces.length, `delivered traces of ${runId}`).toBeGreaterThanOrEqual(5);
+  }
+  expect((await t.api("/api/health", { token: null })).status).toBe(200);
 }

@@ -1,12 +1,14 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { io, type Socket } from "socket.io-client";
+import { io, type ManagerOptions, type Socket, type SocketOptions } from "socket.io-client";
 import { loadConfig, type Config } from "../../server/env";
 import { createLogger } from "../../server/logger";
 import { SwitchyardNode } from "../../server/node";
 
-export const TEST_SECRET = "integration-secret-0123456789abcdef";
+import { TEST_SECRET } from "./jwt";
+
+export { TEST_SECRET };
 
 export interface TestNode {
   node: SwitchyardNode;
@@ -42,18 +44,22 @@ export interface EventRecord {
   timestamp: string;
 }
 
-/** Boots a real Switchyard node (no Next.js pages) on port 0 with its own SQLite file. */
-export async function startTestNode(overrides: Record<string, string> = {}, options: { dataDir?: string } = {}): Promise<TestNode> {
-  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "switchyard-test-"));
-  const config: Config = loadConfig({
-    NODE_ENV: "test",
+/** The environment a test node runs with: its own SQLite file in `dataDir`, quiet, the test secret. */
+export function testNodeEnv(dataDir: string) {
+  return {
+    NODE_ENV: "test" as const,
     AUTH_SECRET: TEST_SECRET,
     DATA_DIR: dataDir,
     DATABASE_URL: `file:${join(dataDir, "test.db")}`,
     LOG_LEVEL: "silent",
     NODE_ID: "test-node",
-    ...overrides,
-  });
+  };
+}
+
+/** Boots a real Switchyard node (no Next.js pages) on port 0 with its own SQLite file. */
+export async function startTestNode(overrides: Record<string, string> = {}, options: { dataDir?: string } = {}): Promise<TestNode> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "switchyard-test-"));
+  const config: Config = loadConfig({ ...testNodeEnv(dataDir), ...overrides });
   const node = await SwitchyardNode.create({ config, logger: createLogger(config.LOG_LEVEL, config.NODE_ID) });
   const port = await node.listen(0, "127.0.0.1");
   const url = `http://127.0.0.1:${port}`;
@@ -140,8 +146,13 @@ export function wrapClient(socket: Socket, userId: string): Promise<TestClient> 
 
 /** Connects without waiting for success; resolves with the connect_error message or "connected". */
 export function tryConnect(url: string, auth: Record<string, unknown>, nsp = "/"): Promise<string> {
+  return handshakeOutcome(url, { auth }, nsp);
+}
+
+/** Opens a Socket.IO connection with any options; resolves with "connected" or the connect_error message, and closes it. */
+export function handshakeOutcome(url: string, opts: Partial<ManagerOptions & SocketOptions>, nsp = "/"): Promise<string> {
   return new Promise((resolve) => {
-    const socket = io(url + nsp, { auth, transports: ["websocket"], reconnection: false, forceNew: true });
+    const socket = io(url + nsp, { transports: ["websocket"], reconnection: false, forceNew: true, ...opts });
     socket.once("connect", () => {
       socket.close();
       resolve("connected");
