@@ -1,7 +1,7 @@
 import type { Prisma } from "@prisma/client";
 import { wellFormed } from "../text/unicode";
 import type { Dialect } from "./database-url";
-import type { Db } from "./prisma-client";
+import { type Db, reachable } from "./prisma-client";
 import { rows } from "./row-mapping";
 import { TRACE_ROWS_PER_INSERT, traceInsert } from "./trace-insert";
 import type { BatchWriter, WriteBatch, WriteOutcome } from "./write-batch";
@@ -71,18 +71,5 @@ export class PrismaBatchWriter implements BatchWriter {
 
   async close(): Promise<void> {
     // The Prisma client belongs to Persistence, which disconnects it.
-  }
-}
-
-/** Whether the database answers a trivial query within `timeoutMs`. */
-export async function reachable(db: Db, timeoutMs = 1000): Promise<boolean> {
-  try {
-    await Promise.race([
-      db.$queryRawUnsafe("SELECT 1"),
-      new Promise((_, reject) => setTimeout(() => reject(new Error("database probe timed out")), timeoutMs).unref()),
-    ]);
-    return true;
-  } catch {
-    return false;
   }
 }

@@ -14,3 +14,16 @@ export function createPrismaClient(target: DatabaseTarget): Db {
   }
   return new PostgresPrismaClient({ adapter: new PrismaPg({ connectionString: target.url, max: 10 }) }) as unknown as Db;
 }
+
+/** Whether the database answers a trivial query within `timeoutMs`. */
+export async function reachable(db: Db, timeoutMs = 1000): Promise<boolean> {
+  try {
+    await Promise.race([
+      db.$queryRawUnsafe("SELECT 1"),
+      new Promise((_, reject) => setTimeout(() => reject(new Error("database probe timed out")), timeoutMs).unref()),
+    ]);
+    return true;
+  } catch {
+    return false;
+  }
+}
