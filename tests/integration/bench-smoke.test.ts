@@ -11,7 +11,14 @@ interface BenchRun {
   floodMax?: { persistedPerS: number; dropped: number };
 }
 interface BenchJson {
-  summaries: Record<string, { throughput?: { ratio: number }; rssPerConnKB?: { ratio: number } }>;
+  summaries: Record<
+    string,
+    {
+      throughput?: { ratio: number };
+      rssPerConnKB?: { ratio: number };
+      opened?: { raw: { median: number }; switchyard: { median: number } };
+    }
+  >;
   runs: BenchRun[];
 }
 
@@ -47,7 +54,10 @@ describe("npm run bench (smoke)", () => {
       "traces:switchyard:true",
     ]);
     for (const scenario of ["ping", "golden", "multi"]) expect(result.summaries[scenario]?.throughput?.ratio).toBeGreaterThan(0);
-    expect(result.summaries.idle?.rssPerConnKB?.ratio).toBeGreaterThan(0);
+    // Every idle socket connected on both servers, and the memory ratio is reported. Its value is a
+    // measurement (with 200 sockets the RSS delta is within GC noise, even negative), so it is not asserted.
+    expect(result.summaries.idle?.opened).toMatchObject({ raw: { median: 200 }, switchyard: { median: 200 } });
+    expect(Number.isFinite(result.summaries.idle?.rssPerConnKB?.ratio)).toBe(true);
     const traces = result.runs.find((r) => r.scenario === "traces");
     expect(traces?.floodMax?.persistedPerS).toBeGreaterThan(0);
     expect(traces?.floodMax?.dropped).toBe(0);
