@@ -29,7 +29,8 @@ export type ErrorCode = keyof typeof ERRORS;
 
 /** The codes a chat ack may carry (PROTOCOL.md "Errors"), in the contract's order. */
 export type AckErrorCode = { [K in ErrorCode]: (typeof ERRORS)[K]["surface"] extends "ack" ? K : never }[ErrorCode];
-export const ACK_ERROR_CODES = (Object.keys(ERRORS) as ErrorCode[]).filter((c): c is AckErrorCode => ERRORS[c].surface === "ack");
+export const isAckErrorCode = (code: ErrorCode): code is AckErrorCode => ERRORS[code].surface === "ack";
+export const ACK_ERROR_CODES = (Object.keys(ERRORS) as ErrorCode[]).filter(isAckErrorCode);
 
 export const isErrorCode = (code: unknown): code is ErrorCode => typeof code === "string" && Object.hasOwn(ERRORS, code);
 

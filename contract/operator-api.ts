@@ -122,6 +122,8 @@ export interface OperatorApi {
   "POST /api/sessions/:id/replay": { body: { faults?: ReplayFaults }; response: ReplayResult };
   "GET /api/sessions/:id/replays": { query: { limit?: number }; response: ReplayResult[] };
   "GET /api/sessions/:id/export": { response: Fixture };
+  /** Prometheus text format, not JSON. */
+  "GET /metrics": { response: string };
 }
 export type Endpoint = keyof OperatorApi;
 export type ResponseOf<E extends Endpoint> = OperatorApi[E]["response"];

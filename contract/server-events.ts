@@ -11,7 +11,7 @@ export interface HistoryMessage {
 }
 
 /** Quality figures of one scope (a user, or everyone for an operator) and optionally one agent. */
-export interface QualityMetrics {
+export type QualityMetrics = {
   agent_name: string | null;
   period_hours: number;
   total_runs: number;
@@ -27,7 +27,7 @@ export interface QualityMetrics {
   tool_success_rate: number;
   quality_score: number;
   generated_at: string;
-}
+};
 
 /** One finding of `validate_content`. */
 export interface ContentIssue {
@@ -112,16 +112,23 @@ export interface EventIds {
 }
 
 /**
- * An event as written to a client (`socket.on("event", ...)`), typed by its `type`. `user_id` is the
- * owning user; null only for operator broadcasts. `seq` numbers a run's own events from 1.
+ * An event as written to a client (`socket.on("event", ...)`). `user_id` is the owning user; null only
+ * for operator broadcasts. `seq` numbers a run's own events from 1. `ServerEvent` (no argument) is any
+ * event with its payload left wide, as the delivery path carries it.
  */
-export type ServerEvent<T extends ServerType = ServerType> = {
-  [K in T]: EventIds & {
-    type: K;
-    payload: ServerEventPayloads[K];
-    message_id: string;
-    user_id: string | null;
-    timestamp: string;
-    trace_id: string;
-  };
-}[T];
+export interface ServerEvent<T extends ServerType = ServerType> extends EventIds {
+  type: T;
+  payload: ServerEventPayloads[T];
+  message_id: string;
+  user_id: string | null;
+  timestamp: string;
+  trace_id: string;
+}
+
+/** Any event, as a union discriminated by `type`: what a client receives and narrows with `switch (event.type)`. */
+export type AnyServerEvent = { [K in ServerType]: ServerEvent<K> }[ServerType];
+
+/** Narrows a wide event to one type, payload included. */
+export function isEventOf<T extends ServerType>(event: ServerEvent, type: T): event is ServerEvent<T> {
+  return event.type === type;
+}

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { REPLAY_FAULTS, SESSION_STATUSES } from "./sessions";
+import { REPLAY_FAULTS, SESSION_STATUSES, VERDICT_REASONS } from "./sessions";
 
 /** The exported session (`GET /api/sessions/:id/export`), which `npm run replay -- <file>` replays with no server. */
 export const FIXTURE_FORMAT = "switchyard.session-fixture/1";
@@ -29,7 +29,7 @@ export const FixtureSchema = z.object({
     user_id: z.string(),
     thread_id: z.string(),
     status: z.enum(SESSION_STATUSES),
-    reasons: z.array(z.string()),
+    reasons: z.array(z.enum(VERDICT_REASONS)),
     agent_name: z.string(),
     agent_version: z.string(),
     faults: z.record(z.string(), z.unknown()),
@@ -40,6 +40,6 @@ export const FixtureSchema = z.object({
   }),
   /** How the fixture is replayed and what the regression suite expects of it. */
   replay: z.object({ faults: z.enum(REPLAY_FAULTS).default("recorded") }).default({ faults: "recorded" }),
-  expect: z.object({ passed: z.boolean(), reasons: z.array(z.string()).optional() }).optional(),
+  expect: z.object({ passed: z.boolean(), reasons: z.array(z.enum(VERDICT_REASONS)).optional() }).optional(),
 });
 export type Fixture = z.infer<typeof FixtureSchema>;

@@ -1,7 +1,7 @@
 import type { Ack } from "./ack";
 import type { ClientEnvelope } from "./client-messages";
 import type { FlowEdge, HandlerInfo, ConnectionInfo, SeriesPoint, StatsSnapshot, UserSummary } from "./operator-api";
-import type { ServerEvent } from "./server-events";
+import type { AnyServerEvent, ServerEvent } from "./server-events";
 import type { TraceEvent, TraceFilter } from "./trace";
 
 /**
@@ -24,8 +24,11 @@ export interface ChatClientToServer {
 }
 
 export interface ChatServerToClient {
-  /** Every event; with `acks: true` it comes with a callback the client calls to acknowledge it. */
-  event: (event: ServerEvent, ack?: (err?: unknown) => void) => void;
+  /**
+   * Every event; with `acks: true` it comes with a callback the client calls (with no argument) to
+   * acknowledge it. The server's side of that callback receives Socket.IO's timeout error, if any.
+   */
+  event: (event: AnyServerEvent, ack?: (timeout?: Error | null) => void) => void;
 }
 
 // ---------- inspector namespace "/inspector" ----------

@@ -1,3 +1,4 @@
+import { isEventOf } from "../contract";
 import { AgentCatalog } from "./agent/agent-catalog";
 import { RunManager } from "./agent/run-manager";
 import { type Clock, realClock } from "./clock";
@@ -5,7 +6,7 @@ import type { Config } from "./env";
 import type { Logger } from "./logger";
 import { QualityService } from "./quality/quality-service";
 import { BroadcastBatcher } from "./router/broadcast-batcher";
-import { Router } from "./router/dispatch";
+import { Router } from "./router/router";
 import { HANDLER_FAMILIES } from "./router/handlers";
 import { HandlerRegistry } from "./router/registry";
 import type { RouterServices } from "./router/services";
@@ -29,6 +30,7 @@ export interface RouterCoreOptions {
 
 /** The one router with everything it routes through: registry, delivery, runs, sessions, quality. */
 export interface RouterCore extends RouterServices {
+  handlers: HandlerRegistry;
   router: Router;
   recorder: SessionRecorder;
   close(): void;
@@ -55,7 +57,7 @@ export function createRouterCore(options: RouterCoreOptions): RouterCore {
   // The agent's answer joins the thread's history, so get_thread_history shows the conversation.
   runs.observe({
     onRunEvent: (run, event) => {
-      if (event.type === "agent_completed" && typeof event.payload.final_response === "string" && event.payload.final_response) {
+      if (isEventOf(event, "agent_completed") && event.payload.final_response) {
         threads.append({
           threadId: run.threadId,
           userId: run.userId,
@@ -78,30 +80,20 @@ export function createRouterCore(options: RouterCoreOptions): RouterCore {
   handlers.assertComplete();
   const agents = new AgentCatalog();
 
-  const core = {
-    config,
-    logger,
-    tracer,
-    stats,
-    connections,
-    delivery,
-    handlers,
-    threads,
-    runs,
-    quality,
-    broadcasts,
-    agents,
-    recorder,
-  } as Omit<RouterCore, "router" | "close"> & Partial<Pick<RouterCore, "router" | "close">>;
-  const router = new Router(core as RouterServices);
+  const services: RouterServices = { config, logger, tracer, stats, connections, delivery, threads, runs, quality, broadcasts, agents };
+  const router = new Router(services, handlers);
   router.setFaultPolicy(options.faultPolicy);
-  core.router = router;
-  core.close = () => {
-    runs.interruptAll();
-    recorder.interruptAll();
-    recorder.close();
-    broadcasts.close();
-    tracer.close();
+  return {
+    ...services,
+    handlers,
+    router,
+    recorder,
+    close: () => {
+      runs.interruptAll();
+      recorder.interruptAll();
+      recorder.close();
+      broadcasts.close();
+      tracer.close();
+    },
   };
-  return core as RouterCore;
 }

@@ -1,7 +1,4 @@
-import type { Faults, GoldenType } from "../router/message-types";
-
-/** The events an agent may emit during a run. */
-export type AgentEventType = GoldenType | "agent_error";
+import type { AgentEventType, Faults, ServerEventPayloads } from "../../contract";
 
 /** What an agent gets for one run. */
 export interface AgentRunContext {
@@ -15,7 +12,7 @@ export interface AgentRunContext {
   /** Aborted when the run is stopped; the agent returns at its next step. */
   signal: AbortSignal;
   /** Emits one run event; seq, ids and delivery are the run manager's job. */
-  emit(type: AgentEventType, payload: Record<string, unknown>): void;
+  emit<T extends AgentEventType>(type: T, payload: ServerEventPayloads[T]): void;
   /** Waits `ms`, resolving early when the run is stopped (a fakeable clock for tests). */
   sleep(ms: number): Promise<void>;
   /** The run's clock in ms (virtual in a replay, so measured durations replay identically). */

@@ -1,11 +1,9 @@
 import { randomUUID } from "node:crypto";
+import { type AgentEventType, type Faults, SEQUENCED_TYPES, type ServerEvent, type ServerEventPayloads } from "../../contract";
 import { type Clock, realClock } from "../clock";
-import type { Faults } from "../router/message-types";
-import { SEQUENCED_TYPES } from "../router/message-types";
 import { buildEvent } from "../transport/event-factory";
 import type { Delivery } from "../transport/delivery";
-import type { OutgoingEvent } from "../transport/outgoing-event";
-import type { AgentEventType, AgentRunner } from "./agent-runner";
+import type { AgentRunner } from "./agent-runner";
 
 export type RunStatus = "running" | "completed" | "failed" | "cancelled";
 
@@ -32,7 +30,7 @@ export interface RunObserver {
   onRunStarted?(run: Run, inbound: { type: string; message_id: string; payload: Record<string, unknown> }): void;
   /** A later inbound message about the run (stop_agent, agent_status_request). */
   onRunInbound?(runId: string, inbound: { type: string; message_id: string; payload: Record<string, unknown> }): void;
-  onRunEvent?(run: Run, event: OutgoingEvent): void;
+  onRunEvent?(run: Run, event: ServerEvent): void;
   onRunEnded?(run: Run): void;
 }
 
@@ -192,7 +190,7 @@ export class RunManager {
     }
   }
 
-  #emit(run: Run, type: AgentEventType, payload: Record<string, unknown>): void {
+  #emit<T extends AgentEventType>(run: Run, type: T, payload: ServerEventPayloads[T]): void {
     if (run.status !== "running") return;
     const seq = SEQUENCED_TYPES.has(type) ? ++run.seq : undefined;
     const terminal = type === "agent_completed" || type === "agent_error";

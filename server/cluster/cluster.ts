@@ -1,17 +1,16 @@
+import { type ServerEvent, type TraceEvent } from "../../contract";
 import { createAdapter } from "@socket.io/redis-streams-adapter";
 import type { Namespace, Server as IoServer } from "socket.io";
 import type { Logger } from "../logger";
-import type { TraceEvent } from "../trace/trace-event";
 import type { TraceSink } from "../trace/tracer";
 import type { DeliveryRecord, RemoteDelivery } from "../transport/delivery";
-import type { OutgoingEvent } from "../transport/outgoing-event";
 import { connectRedis, type RedisClient } from "./redis-link";
 
 /** What this node answers when another node asks (its share of the cluster's state). */
 export interface ClusterMember {
   nodeId: string;
-  deliverToUser(event: OutgoingEvent & { user_id: string }): DeliveryRecord[];
-  broadcast(event: OutgoingEvent & { user_id: null }): void;
+  deliverToUser(event: ServerEvent & { user_id: string }): DeliveryRecord[];
+  broadcast(event: ServerEvent & { user_id: null }): void;
   acceptTraces(events: TraceEvent[]): void;
   localState(): Promise<NodeState>;
   recovered(runId: string, messageId: string, connectionId: string): boolean;
@@ -50,11 +49,11 @@ export class Cluster implements RemoteDelivery, TraceSink {
     this.#nsp = nsp;
     this.#member = member;
     this.#logger = logger;
-    nsp.on("sy:deliver", (event: OutgoingEvent & { user_id: string }, reply: (r: DeliveryRecord[]) => void) => {
+    nsp.on("sy:deliver", (event: ServerEvent & { user_id: string }, reply: (r: DeliveryRecord[]) => void) => {
       const records = member.deliverToUser(event).map((r) => ({ ...r, node_id: member.nodeId }));
       reply(records);
     });
-    nsp.on("sy:broadcast", (event: OutgoingEvent & { user_id: null }) => member.broadcast(event));
+    nsp.on("sy:broadcast", (event: ServerEvent & { user_id: null }) => member.broadcast(event));
     nsp.on("sy:traces", (events: TraceEvent[]) => member.acceptTraces(events));
     nsp.on("sy:state", (reply: (s: NodeState) => void) => void member.localState().then(reply));
     nsp.on("sy:stop", (r: { run_id: string; inbound: { type: string; message_id: string; payload: Record<string, unknown> } }) =>
@@ -89,12 +88,12 @@ export class Cluster implements RemoteDelivery, TraceSink {
     return this.#redis.isReady;
   }
 
-  toUser(event: OutgoingEvent & { user_id: string }): Promise<DeliveryRecord[]> | null {
+  toUser(event: ServerEvent & { user_id: string }): Promise<DeliveryRecord[]> | null {
     if (!this.healthy) return null;
     return this.#ask<DeliveryRecord[]>("sy:deliver", event).then((replies) => replies.flat());
   }
 
-  broadcast(event: OutgoingEvent & { user_id: null }): void {
+  broadcast(event: ServerEvent & { user_id: null }): void {
     if (this.healthy) void this.#emit("sy:broadcast", event);
   }
 

@@ -1,7 +1,7 @@
+import { isEventOf, type ServerEvent } from "../../contract";
 import type { Run, RunObserver } from "../agent/run-manager";
 import { buildEvent } from "../transport/event-factory";
 import type { Delivery } from "../transport/delivery";
-import type { OutgoingEvent } from "../transport/outgoing-event";
 
 /** What quality metrics keep of one finished run. */
 export interface RunSummary {
@@ -52,8 +52,8 @@ export class QualityService implements RunObserver {
     this.#delivery = delivery;
   }
 
-  onRunEvent(run: Run, event: OutgoingEvent): void {
-    if (event.type !== "tool_completed") return;
+  onRunEvent(run: Run, event: ServerEvent): void {
+    if (!isEventOf(event, "tool_completed")) return;
     let t = this.#tools.get(run.id);
     if (!t) this.#tools.set(run.id, (t = { calls: 0, failures: 0 }));
     t.calls++;

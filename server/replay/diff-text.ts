@@ -1,19 +1,20 @@
-import type { FieldChange } from "./event-diff";
-import type { ReplayOutcome } from "./replay-engine";
+import type { FieldChange } from "../../contract";
+import type { ReplayResult } from "../../contract";
 
 const show = (v: unknown) => (v === undefined ? "(absent)" : JSON.stringify(v).slice(0, 60));
 const changeText = (c: FieldChange) => `${c.path}: ${show(c.recorded)} -> ${show(c.replayed)}`;
 
 /** A replay outcome as a plain-text report for the command line. */
-export function formatReplay(label: string, recorded: { status: string; reasons: string[] }, outcome: ReplayOutcome): string {
+export function formatReplay(label: string, recorded: { status: string; reasons: string[] }, outcome: ReplayResult): string {
   const v = outcome.verdict;
   const lines = [
     `${label}`,
     `  session ${outcome.session_id}  recorded: ${recorded.status}${recorded.reasons.length ? ` [${recorded.reasons.join(", ")}]` : ""}`,
     `  replay (faults: ${outcome.faults}): ${v.passed ? "PASSED" : `FAILED [${v.reasons.join(", ")}]`}`,
   ];
-  if (outcome.agent.version !== outcome.agent.recorded_version) {
-    lines.push(`  note: recorded with ${outcome.agent.name} ${outcome.agent.recorded_version}, replayed with ${outcome.agent.version}`);
+  const agent = outcome.agent;
+  if (agent && agent.version !== agent.recorded_version) {
+    lines.push(`  note: recorded with ${agent.name} ${agent.recorded_version}, replayed with ${agent.version}`);
   }
   lines.push("  #   status   type             seq  timing    changes");
   outcome.diff.entries.forEach((e, i) => {

@@ -1,33 +1,5 @@
+import type { ComparableEvent, DiffEntry, FieldChange, ReplayDiff } from "../../contract";
 import type { SessionEventRecord } from "../store/records";
-
-/** An event as the diff shows it: ids, timestamps and durations removed, so equal runs compare equal. */
-export interface ComparableEvent {
-  type: string;
-  seq?: number;
-  at_ms: number;
-  payload: Record<string, unknown>;
-}
-
-export interface FieldChange {
-  path: string;
-  recorded: unknown;
-  replayed: unknown;
-}
-
-export interface DiffEntry {
-  status: "same" | "missing" | "extra" | "changed";
-  type: string;
-  recorded?: ComparableEvent;
-  replayed?: ComparableEvent;
-  changes?: FieldChange[];
-  /** Replayed minus recorded emission time (relative to the session start), for aligned events. */
-  timing_delta_ms?: number;
-}
-
-export interface EventDiff {
-  first_divergence: number | null;
-  entries: DiffEntry[];
-}
 
 const IGNORED = /(^|_)id$|^timestamp$|duration|_at$|_at_ms$/;
 
@@ -64,7 +36,7 @@ export function payloadChanges(a: unknown, b: unknown, path = ""): FieldChange[]
  * reports each aligned pair as same or changed (payload and seq compared, ids/timestamps/durations
  * not), recorded-only events as missing and replay-only events as extra, with timing deltas.
  */
-export function diffEvents(recorded: readonly SessionEventRecord[], replayed: readonly SessionEventRecord[]): EventDiff {
+export function diffEvents(recorded: readonly SessionEventRecord[], replayed: readonly SessionEventRecord[]): ReplayDiff {
   const a = recorded.map(comparable);
   const b = replayed.map(comparable);
   const n = a.length;

@@ -1,34 +1,20 @@
 import { randomUUID } from "node:crypto";
+import type { ReplayFaults, ReplayResult, ServerEvent } from "../../contract";
 import type { Config } from "../env";
 import type { Logger } from "../logger";
 import { createRouterCore } from "../router-core";
-import { judgeGoldenPath, type Verdict } from "../sessions/golden-verdict";
+import { judgeGoldenPath } from "../sessions/golden-verdict";
 import { MemoryStore } from "../store/memory-store";
 import type { SessionEventRecord, SessionRecord } from "../store/records";
 import type { Connection } from "../transport/connection-registry";
-import type { EventWriter, OutgoingEvent } from "../transport/outgoing-event";
-import { comparable, type ComparableEvent, diffEvents, type EventDiff } from "./event-diff";
+import type { EventWriter } from "../transport/event-writer";
+import { comparable, diffEvents } from "./event-diff";
 import { settle, VirtualClock } from "./virtual-clock";
-
-export type ReplayFaults = "recorded" | "none";
-
-export interface ReplayOutcome {
-  replay_id: string;
-  session_id: string;
-  faults: ReplayFaults;
-  verdict: Verdict;
-  diff: EventDiff;
-  /** The replayed run's events, comparable form. */
-  events: ComparableEvent[];
-  /** The agent that ran the replay, and whether it differs from the recorded one. */
-  agent: { name: string; version: string; recorded_version: string };
-  created_at: string;
-}
 
 /** Collects what the sandbox writes to the replay's virtual connection. */
 class CollectingWriter implements EventWriter {
-  readonly events: OutgoingEvent[] = [];
-  write(event: OutgoingEvent, onAck?: () => void): void {
+  readonly events: ServerEvent[] = [];
+  write(event: ServerEvent, onAck?: () => void): void {
     this.events.push(event);
     onAck?.();
   }
@@ -47,7 +33,7 @@ const SETTLE_LIMIT_MS = 120_000;
  * virtual connection for a replay identity, so nothing reaches a real socket or counts as anyone's
  * traffic. Then diffs the replayed events against the recording and judges them against the golden path.
  */
-export async function replaySession(session: SessionRecord, faults: ReplayFaults, config: Config, logger: Logger): Promise<ReplayOutcome> {
+export async function replaySession(session: SessionRecord, faults: ReplayFaults, config: Config, logger: Logger): Promise<ReplayResult> {
   const replayId = `rpl_${randomUUID()}`;
   const clock = new VirtualClock(session.startedAt);
   const store = new MemoryStore();
@@ -80,7 +66,7 @@ export async function replaySession(session: SessionRecord, faults: ReplayFaults
       if (faults === "none") delete payload.simulate;
       delete payload.thread_id;
       if (payload.run_id === session.id && replayRunId) payload.run_id = replayRunId;
-      const ack = await core.router.route(conn, { type: inbound.type, payload });
+      const ack = await core.router.routeAsync(conn, { type: inbound.type, payload });
       if (!replayRunId && ack.ok && ack.run_id) replayRunId = ack.run_id;
       await settle();
     }

@@ -5,16 +5,15 @@ import { loadConfig } from "../env";
 import { createLogger } from "../logger";
 import { parseDatabaseUrl } from "../store/database-url";
 import { applyMigrations } from "../store/migrate";
-
 import { openPersistence } from "../store/open-persistence";
-import { FixtureSchema, fromFixture, type Fixture } from "./fixture";
-import type { ReplayFaults, ReplayOutcome } from "./replay-engine";
+import { type Fixture, FixtureSchema, type ReplayFaults, type ReplayResult } from "../../contract";
+import { fromFixture } from "./fixture";
 import { replayAndStore } from "./replay-service";
 
 export interface FixtureResult {
   file: string;
   fixture: Fixture;
-  outcome: ReplayOutcome;
+  outcome: ReplayResult;
 }
 
 /** Reads and validates a fixture file, with the reason when it is not one. */

@@ -1,7 +1,8 @@
+import type { ComparableEvent, ReplayDiff, ReplayFaults, ReplayResult } from "../../contract";
 import type { Config } from "../env";
 import type { Logger } from "../logger";
 import type { ReplayRecord, SessionRecord } from "../store/records";
-import { replaySession, type ReplayFaults, type ReplayOutcome } from "./replay-engine";
+import { replaySession } from "./replay-engine";
 
 /** Where replays are kept (the Prisma persistence). */
 export interface ReplayStore {
@@ -16,7 +17,7 @@ export async function replayAndStore(
   config: Config,
   logger: Logger,
   store: ReplayStore,
-): Promise<ReplayOutcome> {
+): Promise<ReplayResult> {
   const outcome = await replaySession(session, faults, config, logger);
   await store.saveReplay({
     id: outcome.replay_id,
@@ -32,14 +33,14 @@ export async function replayAndStore(
 }
 
 /** A stored replay as GET /api/sessions/:id/replays shows it. */
-export function replayView(r: ReplayRecord) {
-  const extra = r.events as { events?: unknown[]; details?: string[]; agent?: unknown } | null;
+export function replayView(r: ReplayRecord): ReplayResult {
+  const extra = r.events as { events?: ComparableEvent[]; details?: string[]; agent?: ReplayResult["agent"] } | null;
   return {
     replay_id: r.id,
     session_id: r.sessionId,
     faults: r.faults,
     verdict: { passed: r.passed, reasons: r.reasons, details: extra?.details ?? [] },
-    diff: r.diff,
+    diff: r.diff as ReplayDiff,
     events: extra?.events ?? [],
     agent: extra?.agent ?? null,
     created_at: new Date(r.createdAt).toISOString(),

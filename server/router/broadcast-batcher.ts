@@ -1,5 +1,5 @@
+import { type ServerEvent } from "../../contract";
 import { buildEvent } from "../transport/event-factory";
-import type { OutgoingEvent } from "../transport/outgoing-event";
 
 export interface QueuedBroadcast {
   content: string;
@@ -9,7 +9,7 @@ export interface QueuedBroadcast {
 }
 
 /** Sends one broadcast event to every connection (locally, and to other nodes in a cluster). */
-export type BroadcastSender = (event: OutgoingEvent & { user_id: null }) => void;
+export type BroadcastSender = (event: ServerEvent & { user_id: null }) => void;
 
 const FLUSH_AT = 10;
 const URGENT_PRIORITY = 100;

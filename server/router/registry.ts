@@ -1,18 +1,7 @@
-import { ALIASES, CLIENT_PAYLOADS, type ClientType, SERVER_ONLY_TYPES } from "./message-types";
-import type { HandlerDefinition, HandlerFamily } from "./handler-types";
-
-/** A handler as the registry holds it. */
-export interface RegisteredHandler {
-  type: ClientType;
-  aliases: string[];
-  source: string;
-  definition: HandlerDefinition;
-}
+import { ALIASES, CLIENT_PAYLOADS, type ClientType, SERVER_ONLY_TYPES } from "../../contract";
+import type { HandlerDefinition, HandlerFamily, RegisteredHandler, Resolution } from "./handler-types";
 
 const SERVER_ONLY: ReadonlySet<string> = new Set(SERVER_ONLY_TYPES);
-
-/** The outcome of looking a type name up. */
-export type Resolution = { kind: "handled"; entry: RegisteredHandler } | { kind: "server_only" } | { kind: "unknown" };
 
 /**
  * The one handler registry: each canonical type and each alias resolves to exactly one handler.

@@ -9,8 +9,6 @@ import type { Delivery } from "../transport/delivery";
 import type { QualityService } from "../quality/quality-service";
 import type { AgentCatalog } from "../agent/agent-catalog";
 import type { BroadcastBatcher } from "./broadcast-batcher";
-import type { Router } from "./dispatch";
-import type { HandlerRegistry } from "./registry";
 
 /** What handlers may use. Passed in, never imported as singletons, so tests can build their own. */
 export interface RouterServices {
@@ -20,12 +18,9 @@ export interface RouterServices {
   stats: RouterStats;
   connections: ConnectionRegistry;
   delivery: Delivery;
-  handlers: HandlerRegistry;
   threads: ThreadStore;
   runs: RunManager;
   quality: QualityService;
   broadcasts: BroadcastBatcher;
   agents: AgentCatalog;
-  /** The router itself, for handlers that route on behalf of another type (the JSON-RPC bridge). */
-  router: Pick<Router, "invoke">;
 }

@@ -1,16 +1,5 @@
-import { GOLDEN_PATH } from "../router/message-types";
+import { GOLDEN_PATH, type Verdict, VERDICT_REASONS, type VerdictReason } from "../../contract";
 import type { SessionEventRecord } from "../store/records";
-
-export const VERDICT_REASONS = [
-  "missing_event",
-  "out_of_order",
-  "gap",
-  "agent_error",
-  "undelivered",
-  "isolation_violation",
-  "interrupted",
-] as const;
-export type VerdictReason = (typeof VERDICT_REASONS)[number];
 
 export interface VerdictInput {
   events: readonly SessionEventRecord[];
@@ -22,13 +11,6 @@ export interface VerdictInput {
   interrupted?: boolean;
 }
 
-export interface Verdict {
-  passed: boolean;
-  reasons: VerdictReason[];
-  /** One line per finding, naming the event involved. */
-  details: string[];
-}
-
 const RANK: Record<string, number> = Object.fromEntries(GOLDEN_PATH.map((t, i) => [t, i]));
 
 /**
@@ -36,7 +18,7 @@ const RANK: Record<string, number> = Object.fromEntries(GOLDEN_PATH.map((t, i) =
  * GOLDEN_GAP_MS, every event delivered to each connection open when it was emitted, no isolation
  * violation. A pure function of the recording, shared by live sessions and replays.
  */
-export function judgeGoldenPath(input: VerdictInput): Verdict {
+export function judgeGoldenPath(input: VerdictInput): Verdict & { details: string[] } {
   const reasons = new Set<VerdictReason>();
   const details: string[] = [];
   const flag = (reason: VerdictReason, detail: string) => {

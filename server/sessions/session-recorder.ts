@@ -1,11 +1,9 @@
+import { SEQUENCED_TYPES, type ServerEvent, type TraceEvent } from "../../contract";
 import type { Run, RunObserver } from "../agent/run-manager";
 import { type Clock, realClock } from "../clock";
-import { SEQUENCED_TYPES } from "../router/message-types";
 import type { SessionEventRecord, SessionRecord, SessionStatus } from "../store/records";
-import type { TraceEvent } from "../trace/trace-event";
 import type { Tracer } from "../trace/tracer";
 import type { DeliveryObserver, DeliveryRecord } from "../transport/delivery";
-import type { OutgoingEvent } from "../transport/outgoing-event";
 import { judgeGoldenPath } from "./golden-verdict";
 
 /** Where finished and running sessions go (the write-behind persistence). */
@@ -159,7 +157,7 @@ export class SessionRecorder implements RunObserver, DeliveryObserver {
     this.#touch(live);
   }
 
-  onEmitted(event: OutgoingEvent, deliveries: DeliveryRecord[], remote?: Promise<DeliveryRecord[]>): void {
+  onEmitted(event: ServerEvent, deliveries: DeliveryRecord[], remote?: Promise<DeliveryRecord[]>): void {
     if (!event.run_id || !SEQUENCED_TYPES.has(event.type)) return;
     const live = this.#live.get(event.run_id);
     if (!live) return;
@@ -189,7 +187,7 @@ export class SessionRecorder implements RunObserver, DeliveryObserver {
     this.#touch(live);
   }
 
-  onAcknowledged(event: OutgoingEvent, connectionId: string): void {
+  onAcknowledged(event: ServerEvent, connectionId: string): void {
     const live = event.run_id ? this.#live.get(event.run_id) : undefined;
     const entry = live?.byMessageId.get(event.message_id);
     const delivery = entry?.deliveries.find((d) => d.connection_id === connectionId);

@@ -1,11 +1,10 @@
-import type { SessionRecord, SessionStatus } from "../store/records";
+import type { SessionDetail, SessionSummary } from "../../contract";
+import type { SessionRecord } from "../store/records";
 
-export const SESSION_STATUSES = ["running", "passed", "failed", "cancelled"] as const satisfies readonly SessionStatus[];
-
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+const iso = (ms: number) => new Date(ms).toISOString();
 
 /** A session as lists show it. */
-export function sessionSummary(s: SessionRecord) {
+export function sessionSummary(s: SessionRecord): SessionSummary {
   return {
     id: s.id,
     user_id: s.userId,
@@ -15,14 +14,14 @@ export function sessionSummary(s: SessionRecord) {
     verdict: { passed: s.status === "passed", reasons: s.reasons },
     agent_name: s.agentName,
     started_at: iso(s.startedAt),
-    ended_at: iso(s.endedAt),
+    ended_at: s.endedAt === null ? null : iso(s.endedAt),
     duration_ms: s.endedAt === null ? null : s.endedAt - s.startedAt,
     events_count: s.events.length,
   };
 }
 
 /** A session with everything recorded (GET /api/sessions/:id). */
-export function sessionDetail(s: SessionRecord) {
+export function sessionDetail(s: SessionRecord): SessionDetail {
   return {
     ...sessionSummary(s),
     verdict: { passed: s.status === "passed", reasons: s.reasons, details: s.details },

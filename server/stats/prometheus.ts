@@ -1,5 +1,5 @@
+import { type TraceEvent } from "../../contract";
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
-import type { TraceEvent } from "../trace/trace-event";
 
 /** Live figures the gauges read at scrape time. */
 export interface MetricsSource {

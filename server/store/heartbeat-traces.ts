@@ -1,4 +1,4 @@
-import type { TraceEvent, TraceKind } from "../trace/trace-event";
+import { type TraceEvent, type TraceKind } from "../../contract";
 
 /** Keep-alive traffic: many messages a minute per connection, none of them a conversation. */
 const HEARTBEAT_TYPES: ReadonlySet<string> = new Set(["ping", "pong", "heartbeat", "heartbeat_ack"]);

@@ -1,3 +1,5 @@
+import type { ReplayFaults, SessionEvent, SessionInbound, SessionStatus, VerdictReason } from "../../contract";
+
 /** Plain records the stores exchange with persistence; times are epoch milliseconds. */
 
 export interface ThreadRecord {
@@ -17,24 +19,9 @@ export interface MessageRecord {
   createdAt: number;
 }
 
-export type SessionStatus = "running" | "passed" | "failed" | "cancelled";
 
-/** One inbound message of a session, with its time relative to the session start (for replay). */
-export interface InboundRecord {
-  type: string;
-  message_id: string;
-  payload: Record<string, unknown>;
-  at_ms: number;
-}
-
-/** One event the run emitted, with its delivery to each connection of the user. */
-export interface SessionEventRecord {
-  type: string;
-  seq?: number;
-  payload: Record<string, unknown>;
-  emitted_at_ms: number;
-  deliveries: { connection_id: string; delivered: boolean; acknowledged?: boolean; recovered?: boolean }[];
-}
+/** A session's inbound messages and events are stored in their wire shape (the contract's). */
+export type { SessionInbound as InboundRecord, SessionEvent as SessionEventRecord, SessionStatus } from "../../contract";
 
 export interface SessionRecord {
   id: string;
@@ -42,14 +29,14 @@ export interface SessionRecord {
   threadId: string;
   nodeId: string;
   status: SessionStatus;
-  reasons: string[];
+  reasons: VerdictReason[];
   /** One line per verdict finding (which event, which seq, how long a gap). */
   details: string[];
   agentName: string;
   agentVersion: string;
   faults: Record<string, unknown>;
-  inbound: InboundRecord[];
-  events: SessionEventRecord[];
+  inbound: SessionInbound[];
+  events: SessionEvent[];
   startedAt: number;
   endedAt: number | null;
   updatedAt: number;
@@ -58,9 +45,9 @@ export interface SessionRecord {
 export interface ReplayRecord {
   id: string;
   sessionId: string;
-  faults: "recorded" | "none";
+  faults: ReplayFaults;
   passed: boolean;
-  reasons: string[];
+  reasons: VerdictReason[];
   diff: unknown;
   events: unknown;
   createdAt: number;

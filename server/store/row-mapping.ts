@@ -1,5 +1,5 @@
+import { type TraceEvent, type TraceKind } from "../../contract";
 import type { Prisma } from "@prisma/client";
-import type { TraceEvent, TraceKind } from "../trace/trace-event";
 import type { MessageRecord, SessionRecord, ThreadRecord } from "./records";
 
 type SessionRow = Prisma.SessionGetPayload<object>;
@@ -35,7 +35,7 @@ export const rows = {
       threadId: r.threadId,
       nodeId: r.nodeId,
       status: r.status as SessionRecord["status"],
-      reasons: JSON.parse(r.reasons) as string[],
+      reasons: JSON.parse(r.reasons) as SessionRecord["reasons"],
       details: JSON.parse(r.details) as string[],
       agentName: r.agentName,
       agentVersion: r.agentVersion,

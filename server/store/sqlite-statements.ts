@@ -1,6 +1,6 @@
+import { type TraceEvent } from "../../contract";
 import type { Database, Statement } from "better-sqlite3";
 import { wellFormed } from "../text/unicode";
-import type { TraceEvent } from "../trace/trace-event";
 import type { SessionRecord } from "./records";
 import { TRACE_COLUMNS, pushTraceValues } from "./trace-insert";
 import type { WriteBatch, WriteOutcome } from "./write-batch";

@@ -1,5 +1,5 @@
+import { type TraceEvent } from "../../contract";
 import { wellFormed } from "../text/unicode";
-import type { TraceEvent } from "../trace/trace-event";
 import type { Dialect } from "./database-url";
 
 /** The Trace table's columns, in insert order. */

@@ -1,4 +1,4 @@
-import type { TraceEvent } from "../trace/trace-event";
+import { type TraceEvent } from "../../contract";
 import type { MessageRecord, SessionRecord, ThreadRecord } from "./records";
 
 /** What one flush of the write-behind queues hands to the database. */

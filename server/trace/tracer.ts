@@ -1,5 +1,5 @@
+import { type TraceEvent, type TraceFields, type TraceKind } from "../../contract";
 import { randomBytes } from "node:crypto";
-import type { TraceEvent, TraceFields, TraceKind } from "./trace-event";
 
 /** Receives batches of trace events off the hot path (inspector fan-out, persistence, cluster relay). */
 export interface TraceSink {

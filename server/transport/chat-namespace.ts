@@ -1,33 +1,37 @@
 import { randomUUID } from "node:crypto";
-import type { Namespace, Socket } from "socket.io";
-import type { Identity } from "../auth/identity";
+import type { Ack, ServerEvent } from "../../contract";
 import type { TokenService } from "../auth/tokens";
 import type { Config } from "../env";
-import type { Ack } from "../router/ack";
-import type { Router } from "../router/dispatch";
 import type { Tracer } from "../trace/tracer";
+import type { ChatNamespace, ChatSocket } from "./chat-socket";
 import type { Connection, ConnectionRegistry } from "./connection-registry";
 import type { Delivery } from "./delivery";
 import { buildEvent } from "./event-factory";
-import { authenticateHandshake } from "./handshake-auth";
-import { SocketWriter } from "./socket-writer";
-import type { OutgoingEvent } from "./outgoing-event";
+import { authenticateHandshake, handshakeRefusal } from "./handshake-auth";
 import { RECOVERABLE_REASONS, type RecoveryGate, writeMissedPacket } from "./recovery";
+import { SocketWriter } from "./socket-writer";
+
+/** The router as a transport sees it: a message in, its ack out (at once or later). */
+export interface MessageRouter {
+  route(conn: Connection, raw: unknown, respond: (ack: Ack) => void): void;
+  /** A refused message's ack as an `error_message` event, for clients that sent no ack callback. */
+  sendErrorEvent(conn: Connection, ack: Ack): void;
+}
 
 export interface ChatDeps {
   config: Config;
   tokens: TokenService;
   connections: ConnectionRegistry;
   delivery: Delivery;
-  router: Router;
+  router: MessageRouter;
   tracer: Tracer;
-  /** Connection-state recovery: the gate holding missed packets, and the window (0 = off). */
   /** True while the cluster is unreachable (writes stay on this node). */
   localOnly?: () => boolean;
+  /** Connection-state recovery: the gate holding missed packets, and the window (0 = off). */
   recovery?: {
     gate: RecoveryGate;
     windowMs: number;
-    onRecovered(conn: Connection, event: OutgoingEvent): void;
+    onRecovered(conn: Connection, event: ServerEvent): void;
     onResumed(conn: Connection): void;
   };
 }
@@ -37,25 +41,25 @@ export interface ChatDeps {
  * the connection, and hands every `message` to the router, answering through the ack or, without one,
  * an `error_message` event.
  */
-export function attachChat(nsp: Namespace, deps: ChatDeps): void {
-  const { config, connections, tracer } = deps;
+export function attachChat(nsp: ChatNamespace, deps: ChatDeps): void {
+  const { config, connections } = deps;
   const pending = new Map<string, number>();
 
   nsp.use((socket, next) => {
-    authenticateHandshake(socket, deps.tokens, false).then(
+    authenticateHandshake(socket.handshake, deps.tokens, false).then(
       (identity) => {
-        if (!identity) return next(new Error("UNAUTHORIZED"));
+        if (!identity) return next(handshakeRefusal("UNAUTHORIZED"));
         // A recovered session belongs to the user it was made for; another user's token cannot take it over.
-        const previous = (socket.data as { identity?: Identity } | undefined)?.identity;
-        if (socket.recovered && previous && previous.userId !== identity.userId) return next(new Error("UNAUTHORIZED"));
+        const previous = socket.data.identity;
+        if (socket.recovered && previous && previous.userId !== identity.userId) return next(handshakeRefusal("UNAUTHORIZED"));
         // The client left while its token was being verified: nothing to reserve.
-        if (socket.conn.readyState !== "open") return next(new Error("UNAUTHORIZED"));
+        if (socket.conn.readyState !== "open") return next(handshakeRefusal("UNAUTHORIZED"));
         const reserved = pending.get(identity.userId) ?? 0;
         if (connections.countForUser(identity.userId) + reserved >= config.MAX_CONNECTIONS_PER_USER) {
-          return next(new Error("TOO_MANY_CONNECTIONS"));
+          return next(handshakeRefusal("TOO_MANY_CONNECTIONS"));
         }
         pending.set(identity.userId, reserved + 1);
-        (socket.data as { identity: Identity }).identity = identity;
+        socket.data.identity = identity;
         // The reservation ends with the "connection" event, or with the transport if the client leaves
         // before it (Socket.IO then drops the socket without a "connection" event).
         const release = () => {
@@ -63,89 +67,89 @@ export function attachChat(nsp: Namespace, deps: ChatDeps): void {
           if (left > 0) pending.set(identity.userId, left);
           else pending.delete(identity.userId);
         };
-        (socket.data as { releaseSlot?: () => void }).releaseSlot = release;
+        socket.data.releaseSlot = release;
         socket.conn.once("close", () => {
-          if (!socket.connected && (socket.data as { releaseSlot?: () => void }).releaseSlot === release) {
-            (socket.data as { releaseSlot?: () => void }).releaseSlot = undefined;
+          if (!socket.connected && socket.data.releaseSlot === release) {
+            socket.data.releaseSlot = undefined;
             release();
           }
         });
         next();
       },
-      () => next(new Error("UNAUTHORIZED")),
+      () => next(handshakeRefusal("UNAUTHORIZED")),
     );
   });
 
-  nsp.on("connection", (socket: Socket) => {
-    const identity = (socket.data as { identity: Identity }).identity;
-    const slot = socket.data as { releaseSlot?: () => void };
-    slot.releaseSlot?.();
-    slot.releaseSlot = undefined;
+  nsp.on("connection", (socket) => onConnection(socket, deps));
+}
 
-    const auth = socket.handshake.auth as Record<string, unknown> | undefined;
-    const data = socket.data as { identity: Identity; connectionId?: string };
-    const recovered = socket.recovered && data.connectionId !== undefined;
-    const conn: Connection = {
-      id: recovered ? data.connectionId! : `conn_${randomUUID()}`,
-      userId: identity.userId,
-      role: identity.role,
-      nodeId: config.NODE_ID,
-      connectedAt: Date.now(),
-      lastActivity: Date.now(),
-      acks: auth?.acks === true,
-      writer: new SocketWriter(socket, deps.localOnly),
-    };
-    data.connectionId = conn.id;
-    connections.unpark(conn.userId, conn.id);
-    connections.add(conn);
-    const traceId = tracer.newTraceId();
-    tracer.record("connection_opened", {
-      trace_id: traceId,
+function onConnection(socket: ChatSocket, deps: ChatDeps): void {
+  const { config, connections, tracer } = deps;
+  const { data } = socket;
+  const identity = data.identity!;
+  data.releaseSlot?.();
+  data.releaseSlot = undefined;
+
+  const auth = socket.handshake.auth as Record<string, unknown> | undefined;
+  const recovered = socket.recovered && data.connectionId !== undefined;
+  const conn: Connection = {
+    id: recovered && data.connectionId ? data.connectionId : `conn_${randomUUID()}`,
+    userId: identity.userId,
+    role: identity.role,
+    nodeId: config.NODE_ID,
+    connectedAt: Date.now(),
+    lastActivity: Date.now(),
+    acks: auth?.acks === true,
+    writer: new SocketWriter(socket, deps.localOnly),
+  };
+  data.connectionId = conn.id;
+  connections.unpark(conn.userId, conn.id);
+  connections.add(conn);
+  const traceId = tracer.newTraceId();
+  tracer.record("connection_opened", {
+    trace_id: traceId,
+    user_id: conn.userId,
+    connection_id: conn.id,
+    error: recovered ? { code: "RECOVERED", message: "connection state recovered" } : undefined,
+  });
+  if (recovered && deps.recovery) {
+    deps.recovery.onResumed(conn);
+    for (const packet of deps.recovery.gate.take(socket)) {
+      const event = packet[1];
+      if (deps.delivery.deliverRecovered(conn, event, () => writeMissedPacket(socket, packet))) deps.recovery.onRecovered(conn, event);
+    }
+  }
+  deps.delivery.toConnection(
+    conn.id,
+    buildEvent(
+      "connection_established",
+      { connection_id: conn.id, user_id: conn.userId, node_id: conn.nodeId },
+      { user_id: conn.userId, trace_id: traceId },
+    ),
+  );
+
+  // Socket.IO passes whatever the client sent: the envelope, and an ack callback only if it asked for one.
+  socket.on("message", (...args: unknown[]) => {
+    const last = args.at(-1);
+    const ack = typeof last === "function" ? (last as (a: Ack) => void) : undefined;
+    const envelope = ack ? (args.length > 1 ? args[0] : undefined) : args[0];
+    deps.router.route(conn, envelope, (result) => {
+      if (ack) ack(result);
+      else if (!result.ok) deps.router.sendErrorEvent(conn, result);
+    });
+  });
+
+  socket.on("disconnect", (reason) => {
+    connections.remove(conn.id);
+    // Events for a connection that may come back are stored for it (not with acks: Socket.IO cannot replay those).
+    const windowMs = deps.recovery?.windowMs ?? 0;
+    if (windowMs > 0 && !conn.acks && RECOVERABLE_REASONS.has(reason)) connections.park(conn, Date.now() + windowMs);
+    const why = data.closeReason ?? reason;
+    tracer.record("connection_closed", {
+      trace_id: tracer.newTraceId(),
       user_id: conn.userId,
       connection_id: conn.id,
-      error: recovered ? { code: "RECOVERED", message: "connection state recovered" } : undefined,
-    });
-    if (recovered && deps.recovery) {
-      deps.recovery.onResumed(conn);
-      for (const packet of deps.recovery.gate.take(socket)) {
-        const event = packet[1];
-        if (deps.delivery.deliverRecovered(conn, event, () => writeMissedPacket(socket, packet))) deps.recovery.onRecovered(conn, event);
-      }
-    }
-    deps.delivery.toConnection(
-      conn.id,
-      buildEvent(
-        "connection_established",
-        { connection_id: conn.id, user_id: conn.userId, node_id: conn.nodeId },
-        { user_id: conn.userId, trace_id: traceId },
-      ),
-    );
-
-    socket.on("message", (...args: unknown[]) => {
-      const last = args.at(-1);
-      const ack = typeof last === "function" ? (last as (a: unknown) => void) : undefined;
-      const envelope = ack ? (args.length > 1 ? args[0] : undefined) : args[0];
-      const answer = (result: Ack) => {
-        if (ack) ack(result);
-        else if (!result.ok) deps.router.sendErrorEvent(conn, result);
-      };
-      const result = deps.router.route(conn, envelope);
-      if (result instanceof Promise) void result.then(answer);
-      else answer(result);
-    });
-
-    socket.on("disconnect", (reason) => {
-      connections.remove(conn.id);
-      // Events for a connection that may come back are stored for it (not with acks: Socket.IO cannot replay those).
-      const windowMs = deps.recovery?.windowMs ?? 0;
-      if (windowMs > 0 && !conn.acks && RECOVERABLE_REASONS.has(reason)) connections.park(conn, Date.now() + windowMs);
-      const why = (socket.data as { closeReason?: string }).closeReason ?? reason;
-      tracer.record("connection_closed", {
-        trace_id: tracer.newTraceId(),
-        user_id: conn.userId,
-        connection_id: conn.id,
-        error: why === "SLOW_CONSUMER" ? { code: "SLOW_CONSUMER", message: "outgoing buffer over its bound" } : undefined,
-      });
+      error: why === "SLOW_CONSUMER" ? { code: "SLOW_CONSUMER", message: "outgoing buffer over its bound" } : undefined,
     });
   });
 }

@@ -1,6 +1,7 @@
+import {  } from "../../contract";
+import type { EventWriter } from "./event-writer";
 import type { RateBucket } from "../router/rate-limit";
 import type { Role } from "../auth/identity";
-import type { EventWriter } from "./outgoing-event";
 
 export type ConnectionId = string;
 

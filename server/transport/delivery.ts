@@ -1,7 +1,7 @@
+import { type ServerEvent } from "../../contract";
 import type { RouterStats } from "../stats/router-stats";
 import type { Tracer } from "../trace/tracer";
 import type { Connection, ConnectionId, ConnectionRegistry } from "./connection-registry";
-import type { OutgoingEvent } from "./outgoing-event";
 
 /** The outcome of writing one event to one connection. */
 export interface DeliveryRecord {
@@ -17,15 +17,15 @@ export interface DeliveryRecord {
 /** Observes deliveries (the session recorder). */
 export interface DeliveryObserver {
   /** `remote` resolves with the deliveries other nodes of a cluster made, when there are other nodes. */
-  onEmitted(event: OutgoingEvent, deliveries: DeliveryRecord[], remote?: Promise<DeliveryRecord[]>): void;
-  onAcknowledged(event: OutgoingEvent, connectionId: string): void;
+  onEmitted(event: ServerEvent, deliveries: DeliveryRecord[], remote?: Promise<DeliveryRecord[]>): void;
+  onAcknowledged(event: ServerEvent, connectionId: string): void;
 }
 
 /** Carries events to the connections of other nodes (the cluster); each node delivers through its own checked path. */
 export interface RemoteDelivery {
   /** Resolves with the other nodes' delivery records; null when there are no reachable other nodes. */
-  toUser(event: OutgoingEvent & { user_id: string }): Promise<DeliveryRecord[]> | null;
-  broadcast(event: OutgoingEvent & { user_id: null }): void;
+  toUser(event: ServerEvent & { user_id: string }): Promise<DeliveryRecord[]> | null;
+  broadcast(event: ServerEvent & { user_id: null }): void;
 }
 
 /** Packets a connection may have queued before it is cut as a slow consumer. */
@@ -59,7 +59,7 @@ export class Delivery {
   }
 
   /** Sends to one connection (replies to a request). */
-  toConnection(connectionId: ConnectionId, event: OutgoingEvent): DeliveryRecord[] {
+  toConnection(connectionId: ConnectionId, event: ServerEvent): DeliveryRecord[] {
     this.#traceEmitted(event);
     const conn = this.#registry.get(connectionId);
     const records = conn ? [this.#write(conn, event, false)] : [];
@@ -72,7 +72,7 @@ export class Delivery {
    * Sends to every connection of the event's owner: open ones on this node, parked ones (waiting for
    * connection-state recovery), and, in a cluster, those of other nodes.
    */
-  toUser(event: OutgoingEvent & { user_id: string }): DeliveryRecord[] {
+  toUser(event: ServerEvent & { user_id: string }): DeliveryRecord[] {
     this.#traceEmitted(event);
     const records = this.deliverLocally(event);
     const remote = this.#remote?.toUser(event) ?? undefined;
@@ -88,7 +88,7 @@ export class Delivery {
   }
 
   /** Writes a user's event to this node's connections of that user (also called for other nodes' events). */
-  deliverLocally(event: OutgoingEvent & { user_id: string }): DeliveryRecord[] {
+  deliverLocally(event: ServerEvent & { user_id: string }): DeliveryRecord[] {
     const records: DeliveryRecord[] = [];
     for (const id of this.#registry.userConnections(event.user_id)) {
       const conn = this.#registry.get(id);
@@ -99,7 +99,7 @@ export class Delivery {
   }
 
   /** Sends an operator broadcast (user_id null) to every connection, on every node. */
-  broadcast(event: OutgoingEvent & { user_id: null }): DeliveryRecord[] {
+  broadcast(event: ServerEvent & { user_id: null }): DeliveryRecord[] {
     this.#traceEmitted(event);
     const records = this.broadcastLocally(event);
     this.#remote?.broadcast(event);
@@ -107,7 +107,7 @@ export class Delivery {
     return records;
   }
 
-  broadcastLocally(event: OutgoingEvent & { user_id: null }): DeliveryRecord[] {
+  broadcastLocally(event: ServerEvent & { user_id: null }): DeliveryRecord[] {
     const records: DeliveryRecord[] = [];
     for (const conn of this.#registry.all()) records.push(this.#write(conn, event, true));
     return records;
@@ -117,7 +117,7 @@ export class Delivery {
    * Delivers an event missed while a connection was gone, after connection-state recovery restored it.
    * The same isolation check applies; the write goes through `send`, which keeps the packet's offset.
    */
-  deliverRecovered(conn: Connection, event: OutgoingEvent, send: () => void): DeliveryRecord | null {
+  deliverRecovered(conn: Connection, event: ServerEvent, send: () => void): DeliveryRecord | null {
     if (!this.#owned(conn, event, false)) return null;
     send();
     this.#stats.delivered(event.user_id, event.type);
@@ -129,11 +129,11 @@ export class Delivery {
   }
 
   /** The isolation check and the write. Exposed for tests that address an event deliberately wrong. */
-  write(conn: Connection, event: OutgoingEvent, isBroadcast = false): DeliveryRecord {
+  write(conn: Connection, event: ServerEvent, isBroadcast = false): DeliveryRecord {
     return this.#write(conn, event, isBroadcast);
   }
 
-  #owned(conn: Connection, event: OutgoingEvent, isBroadcast: boolean): boolean {
+  #owned(conn: Connection, event: ServerEvent, isBroadcast: boolean): boolean {
     const owned = isBroadcast ? event.user_id === null : event.user_id === conn.userId;
     if (owned) return true;
     this.#stats.isolationViolation(conn.userId);
@@ -144,7 +144,7 @@ export class Delivery {
     return false;
   }
 
-  #write(conn: Connection, event: OutgoingEvent, isBroadcast: boolean): DeliveryRecord {
+  #write(conn: Connection, event: ServerEvent, isBroadcast: boolean): DeliveryRecord {
     if (!this.#owned(conn, event, isBroadcast)) return { connection_id: conn.id, delivered: false };
     if (conn.writer.backlog() > SLOW_CONSUMER_BACKLOG) {
       conn.writer.close("SLOW_CONSUMER");
@@ -159,22 +159,22 @@ export class Delivery {
   }
 
   /** A parked connection's socket is gone; the write only stores the event for recovery. */
-  #park(conn: Connection, event: OutgoingEvent): DeliveryRecord {
+  #park(conn: Connection, event: ServerEvent): DeliveryRecord {
     if (!this.#owned(conn, event, false)) return { connection_id: conn.id, delivered: false };
     conn.writer.write(event);
     return { connection_id: conn.id, delivered: false, parked: true };
   }
 
-  #ids(conn: Connection, event: OutgoingEvent) {
+  #ids(conn: Connection, event: ServerEvent) {
     return { trace_id: event.trace_id, user_id: conn.userId, connection_id: conn.id, message_type: event.type, run_id: event.run_id };
   }
 
-  #acknowledged(conn: Connection, event: OutgoingEvent): void {
+  #acknowledged(conn: Connection, event: ServerEvent): void {
     this.#tracer.record("acknowledged", this.#ids(conn, event));
     for (const o of this.#observers) o.onAcknowledged(event, conn.id);
   }
 
-  #traceEmitted(event: OutgoingEvent): void {
+  #traceEmitted(event: ServerEvent): void {
     this.#tracer.record("emitted", {
       trace_id: event.trace_id,
       user_id: event.user_id ?? undefined,
@@ -184,7 +184,7 @@ export class Delivery {
     });
   }
 
-  #undelivered(event: OutgoingEvent, connectionId?: ConnectionId, reason?: string): void {
+  #undelivered(event: ServerEvent, connectionId?: ConnectionId, reason?: string): void {
     this.#tracer.record("undelivered", {
       trace_id: event.trace_id,
       user_id: event.user_id ?? undefined,
@@ -196,7 +196,7 @@ export class Delivery {
     });
   }
 
-  #notify(event: OutgoingEvent, records: DeliveryRecord[], remote?: Promise<DeliveryRecord[]>): void {
+  #notify(event: ServerEvent, records: DeliveryRecord[], remote?: Promise<DeliveryRecord[]>): void {
     for (const o of this.#observers) o.onEmitted(event, records, remote);
   }
 }

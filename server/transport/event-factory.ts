@@ -1,20 +1,20 @@
 import { randomUUID } from "node:crypto";
-import type { OutgoingEvent } from "./outgoing-event";
+import type { EventIds, ServerEvent, ServerEventPayloads, ServerType } from "../../contract";
 
 /** Builds an outgoing event with a fresh message id and an ISO timestamp. */
-export function buildEvent<U extends string | null>(
-  type: string,
-  payload: Record<string, unknown>,
-  ids: { user_id: U; trace_id: string; thread_id?: string; run_id?: string; seq?: number },
-): OutgoingEvent & { user_id: U } {
-  const event: OutgoingEvent & { user_id: U } = {
+export function buildEvent<T extends ServerType, U extends string | null>(
+  type: T,
+  payload: ServerEventPayloads[T],
+  ids: EventIds & { user_id: U; trace_id: string },
+): ServerEvent<T> & { user_id: U } {
+  const event = {
     type,
     payload,
     message_id: randomUUID(),
     user_id: ids.user_id,
     timestamp: new Date().toISOString(),
     trace_id: ids.trace_id,
-  };
+  } as ServerEvent<T> & { user_id: U };
   if (ids.thread_id !== undefined) event.thread_id = ids.thread_id;
   if (ids.run_id !== undefined) event.run_id = ids.run_id;
   if (ids.seq !== undefined) event.seq = ids.seq;

@@ -1,5 +1,5 @@
-import type { Namespace, Socket } from "socket.io";
-import type { OutgoingEvent } from "./outgoing-event";
+import { type ServerEvent } from "../../contract";
+import type { ChatNamespace, ChatSocket } from "./chat-socket";
 
 /** Disconnect reasons after which Socket.IO keeps a session for connection-state recovery. */
 export const RECOVERABLE_REASONS: ReadonlySet<string> = new Set(["transport error", "transport close", "forced close", "ping timeout"]);
@@ -7,7 +7,7 @@ export const RECOVERABLE_REASONS: ReadonlySet<string> = new Set(["transport erro
 const STASH_TTL_MS = 30_000;
 
 /** A packet Socket.IO kept for a disconnected socket: ["event", evt, offset]. */
-export type MissedPacket = [string, OutgoingEvent, string];
+export type MissedPacket = [string, ServerEvent, string];
 
 /**
  * Holds back the packets connection-state recovery would write on its own. Socket.IO writes missed
@@ -19,7 +19,7 @@ export class RecoveryGate {
   readonly #stash = new Map<string, MissedPacket[]>();
 
   /** Wraps the namespace adapter's restoreSession. Call again whenever the adapter is replaced. */
-  install(nsp: Namespace): void {
+  install(nsp: ChatNamespace): void {
     const adapter = nsp.adapter as unknown as { restoreSession(pid: string, offset: string): Promise<{ missedPackets: unknown[] } | null> };
     const restore = adapter.restoreSession.bind(adapter);
     adapter.restoreSession = async (pid, offset) => {
@@ -32,7 +32,7 @@ export class RecoveryGate {
   }
 
   /** The packets a recovered socket missed (once). */
-  take(socket: Socket): MissedPacket[] {
+  take(socket: ChatSocket): MissedPacket[] {
     const pid = (socket as unknown as { pid?: string }).pid;
     if (!pid) return [];
     const packets = this.#stash.get(pid) ?? [];
@@ -42,6 +42,6 @@ export class RecoveryGate {
 }
 
 /** Writes a missed packet as Socket.IO would have, keeping its offset so the client's position stays right. */
-export function writeMissedPacket(socket: Socket, packet: MissedPacket): void {
+export function writeMissedPacket(socket: ChatSocket, packet: MissedPacket): void {
   (socket as unknown as { packet(p: { type: number; data: unknown[] }): void }).packet({ type: 2, data: packet });
 }

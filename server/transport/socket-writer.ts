@@ -1,12 +1,13 @@
-import type { Socket } from "socket.io";
-import type { EventWriter, OutgoingEvent } from "./outgoing-event";
+import type { AnyServerEvent, ServerEvent } from "../../contract";
+import type { EventWriter } from "./event-writer";
+import type { ChatSocket } from "./chat-socket";
 
 /** How long the server waits for an opt-in client ack before forgetting it. */
 export const ACK_TIMEOUT_MS = 10_000;
 
 /** Writes events to one Socket.IO socket. */
 export class SocketWriter implements EventWriter {
-  readonly #socket: Socket;
+  readonly #socket: ChatSocket;
   readonly #localOnly: () => boolean;
 
   /**
@@ -14,21 +15,23 @@ export class SocketWriter implements EventWriter {
    * routes every emit through the cluster adapter, which drops it when Redis is down; a local emit
    * still reaches this node's socket (without a recovery offset).
    */
-  constructor(socket: Socket, localOnly: () => boolean = () => false) {
+  constructor(socket: ChatSocket, localOnly: () => boolean = () => false) {
     this.#socket = socket;
     this.#localOnly = localOnly;
   }
 
-  write(event: OutgoingEvent, onAck?: () => void): void {
+  write(wide: ServerEvent, onAck?: () => void): void {
+    // Every ServerEvent is one member of the union clients narrow on; TypeScript cannot see that of a wide one.
+    const event = wide as AnyServerEvent;
     if (this.#localOnly()) {
       // This socket's own room with the local flag (note: `socket.local` would mean every *other* socket).
       const own = this.#socket.nsp.local.to(this.#socket.id);
-      if (onAck) own.timeout(ACK_TIMEOUT_MS).emit("event", event, (err: Error | null) => !err && onAck());
+      if (onAck) own.timeout(ACK_TIMEOUT_MS).emit("event", event, (err?: Error | null) => void (!err && onAck()));
       else own.emit("event", event);
       return;
     }
     if (onAck) {
-      this.#socket.timeout(ACK_TIMEOUT_MS).emit("event", event, (err: Error | null) => {
+      this.#socket.timeout(ACK_TIMEOUT_MS).emit("event", event, (err?: Error | null) => {
         if (!err) onAck();
       });
     } else {

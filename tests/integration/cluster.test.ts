@@ -1,6 +1,6 @@
+import { type TraceEvent } from "../../contract";
 import { io } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { TraceEvent } from "../../server/trace/trace-event";
 import { dropDatabase, freshPostgresUrl } from "../support/postgres";
 import { freePort, PrivateRedis } from "../support/private-redis";
 import {

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { apiRoutes } from "../../server/http/api-routes";
 import { badTokens, craftJwt, nowS, tryHandshake } from "../support/fuzz-hardening";
 import {
   apiJson,
@@ -92,9 +91,9 @@ describe("/inspector", () => {
 });
 
 describe("the operator HTTP API", () => {
-  /** Every route of server/http/api-routes.ts but the public ones, with a concrete path and a valid body. */
+  /** Every route of server/operator/api-routes.ts but the public ones, with a concrete path and a valid body. */
   const protectedRoutes = () =>
-    apiRoutes(t.node)
+    t.node.parts.routes
       .filter((r) => !r.public)
       .map((r) => ({
         method: r.method,

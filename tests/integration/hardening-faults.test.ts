@@ -189,7 +189,7 @@ describe("a slow consumer", () => {
     const cutAt = { n: 0 };
     try {
       for (let i = 0; i < 400; i++) {
-        if (!t.node.connections.get(slow.connectionId)) {
+        if (!t.node.parts.connections.get(slow.connectionId)) {
           cutAt.n = i;
           break;
         }
@@ -254,7 +254,7 @@ describe("a slow consumer", () => {
       t.connect("slow-op-2", { role: "operator" }),
       t.connect("slow-bystander-2"),
     ]);
-    const engine = t.node.io.engine as unknown as { clientsCount: number };
+    const engine = t.node.parts.io.engine as unknown as { clientsCount: number };
     const before = engine.clientsCount;
     const { raw, cutAt } = await flood(slow, op, bystander);
     try {

@@ -1,9 +1,9 @@
+import { type TraceEvent } from "../../contract";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { io } from "socket.io-client";
 import { afterAll, describe, expect, it } from "vitest";
-import type { TraceEvent } from "../../server/trace/trace-event";
 import { dropDatabase, freshPostgresUrl } from "../support/postgres";
 import { eventually, startTestNode, type TestNode } from "../support/test-node";
 

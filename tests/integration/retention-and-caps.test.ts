@@ -12,7 +12,7 @@ describe("retention", () => {
   it("keeps at most TRACE_RETENTION_ROWS traces and drops sessions older than SESSION_RETENTION_DAYS", async () => {
     const user = await t.connect("keeper");
     for (let i = 0; i < 10; i++) await runToEnd(user, { type: "user_message", payload: { content: `what is ${i} + 1` } });
-    t.node.tracer.flush();
+    t.node.parts.tracer.flush();
     await t.node.persistence.flush();
     const before = await t.node.persistence.db.trace.count();
     expect(before).toBeGreaterThan(100);

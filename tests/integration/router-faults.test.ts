@@ -142,7 +142,7 @@ describe("connections during a run", () => {
       { reasoning: "leak", step_number: 9 },
       { user_id: "flt-owner", trace_id: "flt-leak", run_id: runId },
     );
-    expect(t.node.delivery.write(t.node.connections.get(stranger.connectionId)!, leaked).delivered).toBe(false);
+    expect(t.node.parts.delivery.write(t.node.parts.connections.get(stranger.connectionId)!, leaked).delivered).toBe(false);
     await owner.waitFor(isTerminal(runId));
     const session = await sessionWhen(t, runId);
     expect(session.status).toBe("failed");

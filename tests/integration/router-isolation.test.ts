@@ -123,7 +123,7 @@ describe("concurrent users", () => {
 describe("the delivery isolation check", () => {
   it("an event of user A written to a connection of B is refused, counted and traced", async () => {
     const [a, b] = await Promise.all([t.connect("iso-owner"), t.connect("iso-stranger")]);
-    const connB = t.node.connections.get(b.connectionId);
+    const connB = t.node.parts.connections.get(b.connectionId);
     expect(connB?.userId).toBe("iso-stranger");
     const statsBefore = await apiJson<Stats>(t, "/api/stats");
     const usersBefore = await apiJson<UserRow[]>(t, "/api/users");
@@ -140,17 +140,17 @@ describe("the delivery isolation check", () => {
         seq: 2,
       },
     );
-    const record = t.node.delivery.write(connB!, event);
+    const record = t.node.parts.delivery.write(connB!, event);
     expect(record).toMatchObject({ connection_id: b.connectionId, delivered: false });
 
     // Null-owner events are only for broadcasts, and a broadcast must carry user_id null.
-    const unowned = buildEvent("system_message", { status: "x" }, { user_id: null, trace_id: "iso-test-trace-2" });
-    expect(t.node.delivery.write(connB!, unowned, false).delivered).toBe(false);
-    const ownedAsBroadcast = buildEvent("system_message", { status: "y" }, { user_id: "iso-owner", trace_id: "iso-test-trace-3" });
-    expect(t.node.delivery.write(connB!, ownedAsBroadcast, true).delivered).toBe(false);
+    const unowned = buildEvent("system_message", { status: "broadcast", content: "x", priority: 0, from: "test" }, { user_id: null, trace_id: "iso-test-trace-2" });
+    expect(t.node.parts.delivery.write(connB!, unowned, false).delivered).toBe(false);
+    const ownedAsBroadcast = buildEvent("system_message", { status: "broadcast", content: "y", priority: 0, from: "test" }, { user_id: "iso-owner", trace_id: "iso-test-trace-3" });
+    expect(t.node.parts.delivery.write(connB!, ownedAsBroadcast, true).delivered).toBe(false);
 
     // A's own event written to A passes the same check (the control).
-    expect(t.node.delivery.write(t.node.connections.get(a.connectionId)!, event).delivered).toBe(true);
+    expect(t.node.parts.delivery.write(t.node.parts.connections.get(a.connectionId)!, event).delivered).toBe(true);
     await a.waitFor((e) => e.message_id === event.message_id);
 
     await sleep(200);

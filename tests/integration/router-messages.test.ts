@@ -321,13 +321,13 @@ describe("threads", () => {
 describe("error_message / error", () => {
   it.each(["error_message", "error"])("%s is accepted without reply and counted per code", async (type) => {
     const code = `CLIENT_${type.toUpperCase()}_TIMEOUT`;
-    const before = t.node.stats.clientErrorReports.get(code) ?? 0;
+    const before = t.node.parts.stats.clientErrorReports.get(code) ?? 0;
     const ack = await alice.send({ type, payload: { error_code: code, error_message: "the UI gave up waiting" } });
     expectOkAck(ack, "error_message");
     await expectNoReply(alice, ack);
     const again = await alice.send({ type, payload: { error_code: code, error_message: "again" } });
     expect(again.ok).toBe(true);
-    expect(t.node.stats.clientErrorReports.get(code)).toBe(before + 2);
+    expect(t.node.parts.stats.clientErrorReports.get(code)).toBe(before + 2);
   });
 
   it("the per-code count of client error reports is visible in /metrics", async () => {

@@ -1,3 +1,4 @@
+import { type TraceEvent } from "../../contract";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,7 +12,6 @@ import { createPrismaClient } from "../../server/store/prisma-client";
 import type { SessionRecord } from "../../server/store/records";
 import { SqliteBatchWriter } from "../../server/store/sqlite-batch-writer";
 import { TRACE_ROWS_PER_STATEMENT } from "../../server/store/sqlite-statements";
-import type { TraceEvent } from "../../server/trace/trace-event";
 
 // The SQLite write path: a real writer thread with prepared statements, read back through Prisma.
 const dir = mkdtempSync(join(tmpdir(), "switchyard-writer-"));

@@ -1,5 +1,5 @@
+import { SwitchyardError } from "../../../contract";
 import { truncate } from "../../text/unicode";
-import { RouterError } from "../error-codes";
 import { defineHandler, type HandlerFamily, type HandlerResult, type RequestContext } from "../handler-types";
 
 /** Starts a run for the requesting user: creates the thread when none is given, then runs the agent. */
@@ -8,7 +8,7 @@ function startRun(ctx: RequestContext, content: string, agentName: string | unde
   if (ctx.faults?.throw) throw new Error("simulated handler failure");
   const { agents, threads, runs } = ctx.services;
   const agent = agents.get(agentName);
-  if (!agent) throw new RouterError("NOT_FOUND", `No agent named "${agentName}". Available: ${agents.names().join(", ")}.`);
+  if (!agent) throw new SwitchyardError("NOT_FOUND", `No agent named "${agentName}". Available: ${agents.names().join(", ")}.`);
   const userId = ctx.conn.userId;
   const rawPayload = ctx.envelope.payload ?? {};
   let threadId = ctx.envelope.thread_id ?? (typeof rawPayload.thread_id === "string" ? rawPayload.thread_id : undefined);
@@ -61,7 +61,7 @@ export const agentHandlers: HandlerFamily = {
       handler: "AgentHandler.status",
       handle: async (ctx, payload) => {
         const run = await ctx.services.runs.describe(payload.run_id);
-        if (!run) throw new RouterError("NOT_FOUND", `No run ${payload.run_id}.`);
+        if (!run) throw new SwitchyardError("NOT_FOUND", `No run ${payload.run_id}.`);
         ctx.services.runs.noteInbound(payload.run_id, { type: ctx.type, message_id: ctx.messageId, payload: { run_id: payload.run_id } });
         ctx.toUser(
           "agent_status_update",

@@ -1,15 +1,11 @@
-import { toRouterError } from "../error-codes";
-import { defineHandler, type HandlerFamily } from "../handler-types";
-import type { ReplyChannel } from "../dispatch";
-
-const METHOD_NOT_FOUND = -32601;
-const INVALID_PARAMS = -32602;
-const SERVER_ERROR = -32000;
+import { SwitchyardError, toSwitchyardError } from "../../../contract";
+import { defineHandler, type HandlerFamily, type ReplyChannel } from "../handler-types";
 
 /**
  * The JSON-RPC bridge: `method` is any client message type (or alias), `params` its payload. The
- * method runs through the same registry, validation and ownership checks as a plain message; its
- * first reply becomes `result` instead of being sent on its own.
+ * method runs through the same registry, validation and ownership checks as a plain message (through
+ * the request context); its first reply becomes `result` instead of being sent on its own. Errors map
+ * to JSON-RPC codes through the contract's error table.
  */
 export const jsonRpcHandlers: HandlerFamily = {
   source: "jsonrpc",
@@ -18,46 +14,33 @@ export const jsonRpcHandlers: HandlerFamily = {
       type: "jsonrpc_request",
       handler: "JsonRpcHandler.request",
       handle: async (ctx, payload) => {
-        const respond = (body: Record<string, unknown>) => ctx.reply("jsonrpc_response", { jsonrpc: "2.0", id: payload.id, ...body });
-        const resolution = ctx.services.handlers.resolve(payload.method);
-        if (resolution.kind !== "handled" || resolution.entry.type === "jsonrpc_request") {
-          respond({ error: { code: METHOD_NOT_FOUND, message: `Method not found: ${payload.method}` } });
-          return;
-        }
-        const params = payload.params ?? {};
-        if (typeof params !== "object" || params === null || Array.isArray(params)) {
-          respond({ error: { code: INVALID_PARAMS, message: "params must be an object (the method's payload)" } });
-          return;
-        }
-        let captured: Record<string, unknown> | undefined;
-        const channel: ReplyChannel = {
-          reply: (_type, p) => {
-            captured ??= p;
-          },
-          toUser: (type, p, ids) => {
-            captured ??= p;
-            ctx.toUser(type, p, ids);
-          },
-        };
-        const entry = resolution.entry;
+        const respond = (body: { result: unknown } | { error: { code: number; message: string } }) =>
+          ctx.reply("jsonrpc_response", { jsonrpc: "2.0", id: payload.id, ...body });
         try {
-          const result = await ctx.services.router.invoke(
-            {
-              conn: ctx.conn,
-              traceId: ctx.traceId,
-              messageId: ctx.messageId,
-              envelope: { ...ctx.envelope, type: entry.type, payload: params as Record<string, unknown> },
+          const resolution = ctx.resolve(payload.method);
+          if (resolution.kind !== "handled" || resolution.entry.type === "jsonrpc_request") {
+            throw new SwitchyardError("UNKNOWN_MESSAGE_TYPE", `Method not found: ${payload.method}`);
+          }
+          const params = payload.params ?? {};
+          if (typeof params !== "object" || params === null || Array.isArray(params)) {
+            throw new SwitchyardError("INVALID_MESSAGE", "params must be an object (the method's payload)");
+          }
+          let captured: Record<string, unknown> | undefined;
+          const channel: ReplyChannel = {
+            reply: (_type, p) => {
+              captured ??= p;
             },
-            entry,
-            params as Record<string, unknown>,
-            channel,
-          );
+            toUser: (type, p, ids) => {
+              captured ??= p;
+              ctx.toUser(type, p, ids);
+            },
+          };
+          const entry = resolution.entry;
+          const result = await ctx.invoke(entry, params as Record<string, unknown>, channel);
           if (entry.definition.startsRun && result) respond({ result: { run_id: result.run_id, thread_id: result.thread_id } });
           else respond({ result: captured ?? { status: "processed" } });
         } catch (thrown) {
-          const err = toRouterError(thrown);
-          if (err.code === "INVALID_MESSAGE") respond({ error: { code: INVALID_PARAMS, message: err.message } });
-          else respond({ error: { code: SERVER_ERROR, message: err.code } });
+          respond({ error: toSwitchyardError(thrown).toJsonRpc() });
         }
       },
     }),

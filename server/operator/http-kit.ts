@@ -1,16 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-
-/** An HTTP error with the contract's body `{ error: { code, message } }`. */
-export class HttpError extends Error {
-  readonly status: number;
-  readonly code: string;
-
-  constructor(status: number, code: string, message: string) {
-    super(message);
-    this.status = status;
-    this.code = code;
-  }
-}
+import { SwitchyardError } from "../../contract";
 
 /** Baseline security headers on every API response. */
 export const SECURITY_HEADERS: Record<string, string> = {
@@ -42,8 +31,9 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   res.end(text);
 }
 
-export function sendError(res: ServerResponse, err: HttpError): void {
-  sendJson(res, err.status, { error: { code: err.code, message: err.message } });
+/** The contract's error body, with the HTTP status the error table gives its code. */
+export function sendError(res: ServerResponse, err: SwitchyardError): void {
+  sendJson(res, err.status, err.toBody());
 }
 
 /** Reads a JSON body of at most `limit` bytes. */
@@ -52,13 +42,13 @@ export async function readJson(req: IncomingMessage, limit = 16_384): Promise<un
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > limit) throw new HttpError(413, "PAYLOAD_TOO_LARGE", `Body over ${limit} bytes.`);
+    if (size > limit) throw new SwitchyardError("PAYLOAD_TOO_LARGE", `Body over ${limit} bytes.`);
     chunks.push(chunk as Buffer);
   }
   if (size === 0) return {};
   try {
     return JSON.parse(Buffer.concat(chunks).toString("utf8")) as unknown;
   } catch {
-    throw new HttpError(400, "INVALID_MESSAGE", "The body is not valid JSON.");
+    throw new SwitchyardError("INVALID_MESSAGE", "The body is not valid JSON.");
   }
 }

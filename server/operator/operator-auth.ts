@@ -2,7 +2,7 @@ import type { IncomingMessage } from "node:http";
 import { readCookie, SESSION_COOKIE } from "../auth/cookies";
 import type { Identity } from "../auth/identity";
 import type { TokenService } from "../auth/tokens";
-import { HttpError } from "./http-kit";
+import { SwitchyardError } from "../../contract";
 
 /** The caller of an API request: bearer token first, then the dashboard's login cookie. */
 export async function identify(req: IncomingMessage, tokens: TokenService): Promise<Identity | null> {
@@ -17,7 +17,7 @@ export async function identify(req: IncomingMessage, tokens: TokenService): Prom
 
 /** 401 without a valid token, 403 with a valid non-operator token. */
 export function requireOperator(identity: Identity | null): Identity {
-  if (!identity) throw new HttpError(401, "UNAUTHORIZED", "An operator token is required (Authorization: Bearer, or log in).");
-  if (identity.role !== "operator") throw new HttpError(403, "FORBIDDEN", "This needs the operator role.");
+  if (!identity) throw new SwitchyardError("UNAUTHORIZED", "An operator token is required (Authorization: Bearer, or log in).");
+  if (identity.role !== "operator") throw new SwitchyardError("FORBIDDEN", "This needs the operator role.");
   return identity;
 }

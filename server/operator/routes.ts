@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Endpoint, ResponseOf } from "../../contract";
 import type { Identity } from "../auth/identity";
 
 /** One request as a route handler sees it. */
@@ -11,7 +12,7 @@ export interface ApiRequest {
 }
 
 /** What a route returns: a JSON body (with optional status and headers), or nothing when it wrote the response itself. */
-export type ApiResult = { status?: number; body: unknown; headers?: Record<string, string> } | void;
+export type ApiResult<B = unknown> = { status?: number; body: B; headers?: Record<string, string> } | void;
 
 export interface Route {
   method: "GET" | "POST" | "DELETE";
@@ -20,6 +21,19 @@ export interface Route {
   /** Public routes skip the operator check. */
   public?: boolean;
   handle(r: ApiRequest): Promise<ApiResult> | ApiResult;
+}
+
+/**
+ * Declares the route of one endpoint of the contract's OperatorApi: its method and path come from the
+ * endpoint's name, and its body must be the endpoint's declared response type.
+ */
+export function route<E extends Endpoint>(
+  endpoint: E,
+  handle: (r: ApiRequest) => Promise<ApiResult<ResponseOf<E>>> | ApiResult<ResponseOf<E>>,
+  options: { public?: boolean } = {},
+): Route {
+  const [method, path] = endpoint.split(" ") as [Route["method"], string];
+  return { method, path, handle, ...options };
 }
 
 /** Compiles a route path into a matcher returning its params, or null. */

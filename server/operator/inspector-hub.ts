@@ -1,13 +1,32 @@
 import type { Namespace, Socket } from "socket.io";
-import type { SwitchyardNode } from "../node";
-import { authenticateHandshake } from "../transport/handshake-auth";
+import {
+  type InspectorClientToServer,
+  type InspectorServerToClient,
+  matchesFilter,
+  type TraceEvent,
+  type SubscribeAck,
+  type TraceFilter,
+  TraceFilterSchema,
+} from "../../contract";
+import type { TokenService } from "../auth/tokens";
+import type { TraceSink } from "../trace/tracer";
+import { authenticateHandshake, handshakeRefusal } from "../transport/handshake-auth";
 import { FlowAggregate } from "./flow-aggregate";
-import { matchesFilter, type TraceFilter, TraceFilterSchema } from "./trace-filter";
-import type { TraceEvent } from "./trace-event";
-import type { TraceSink } from "./tracer";
+import type { NodeQueries } from "./node-queries";
+
+export type InspectorNamespace = Namespace<InspectorClientToServer, InspectorServerToClient>;
+type InspectorSocket = Socket<InspectorClientToServer, InspectorServerToClient>;
+
+/** What the inspector needs: token checks, the read model, its rate cap. */
+export interface InspectorDeps {
+  tokens: TokenService;
+  queries: NodeQueries;
+  nodeId: string;
+  maxEventsPerS: number;
+}
 
 interface Subscriber {
-  socket: Socket;
+  socket: InspectorSocket;
   filter: TraceFilter;
   paused: boolean;
   pending: TraceEvent[];
@@ -24,7 +43,7 @@ const BATCH_MS = 100;
  * each batch saying how many it dropped), `stats` (one series point) and `flow` every second.
  */
 export class InspectorHub implements TraceSink {
-  readonly #node: SwitchyardNode;
+  readonly #deps: InspectorDeps;
   readonly #subscribers = new Map<string, Subscriber>();
   readonly #flow = new FlowAggregate();
   readonly #batchTimer: NodeJS.Timeout;
@@ -32,16 +51,16 @@ export class InspectorHub implements TraceSink {
   /** Events a subscriber did not get because of its rate cap. */
   dropped = 0;
 
-  constructor(nsp: Namespace, node: SwitchyardNode) {
-    this.#node = node;
+  constructor(nsp: InspectorNamespace, deps: InspectorDeps) {
+    this.#deps = deps;
     nsp.use((socket, next) => {
-      authenticateHandshake(socket, node.tokens, true).then(
+      authenticateHandshake(socket.handshake, deps.tokens, true).then(
         (identity) => {
-          if (!identity) return next(new Error("UNAUTHORIZED"));
-          if (identity.role !== "operator") return next(new Error("FORBIDDEN"));
+          if (!identity) return next(handshakeRefusal("UNAUTHORIZED"));
+          if (identity.role !== "operator") return next(handshakeRefusal("FORBIDDEN"));
           next();
         },
-        () => next(new Error("UNAUTHORIZED")),
+        () => next(handshakeRefusal("UNAUTHORIZED")),
       );
     });
     nsp.on("connection", (socket) => void this.#onConnection(socket));
@@ -55,7 +74,7 @@ export class InspectorHub implements TraceSink {
   accept(events: readonly TraceEvent[]): void {
     this.#flow.accept(events);
     if (this.#subscribers.size === 0) return;
-    const cap = this.#node.config.INSPECTOR_MAX_EVENTS_PER_S;
+    const cap = this.#deps.maxEventsPerS;
     const now = Date.now();
     for (const sub of this.#subscribers.values()) {
       if (sub.paused) continue;
@@ -85,13 +104,14 @@ export class InspectorHub implements TraceSink {
     clearInterval(this.#statsTimer);
   }
 
-  async #onConnection(socket: Socket): Promise<void> {
+  async #onConnection(socket: InspectorSocket): Promise<void> {
     const sub: Subscriber = { socket, filter: {}, paused: false, pending: [], dropped: 0, windowStart: Date.now(), sentInWindow: 0 };
     this.#subscribers.set(socket.id, sub);
     socket.on("disconnect", () => this.#subscribers.delete(socket.id));
     socket.on("subscribe", (raw: unknown, ack?: unknown) => {
       const parsed = TraceFilterSchema.safeParse(raw ?? {});
-      const reply = typeof ack === "function" ? (ack as (r: unknown) => void) : () => undefined;
+      // The filter and the callback come from the client: both are checked, not trusted to the event map.
+      const reply = typeof ack === "function" ? (ack as (r: SubscribeAck) => void) : () => undefined;
       if (!parsed.success)
         return reply({ ok: false, error: { code: "INVALID_MESSAGE", message: parsed.error.issues[0]?.message ?? "invalid filter" } });
       sub.filter = Object.fromEntries(Object.entries(parsed.data).filter(([, v]) => v !== undefined && v !== ""));
@@ -105,14 +125,14 @@ export class InspectorHub implements TraceSink {
     socket.on("resume", () => {
       sub.paused = false;
     });
-    const n = this.#node;
+    const q = this.#deps.queries;
     socket.emit("snapshot", {
-      handlers: n.handlerList(),
-      connections: await n.connectionList(),
-      stats: await n.statsSnapshot(),
-      series: n.stats.series(15),
+      handlers: q.handlerList(),
+      connections: await q.connectionList(),
+      stats: await q.statsSnapshot(),
+      series: q.series(15),
       flow: this.#flow.edges(),
-      node_id: n.config.NODE_ID,
+      node_id: this.#deps.nodeId,
     });
   }
 
@@ -126,11 +146,11 @@ export class InspectorHub implements TraceSink {
     }
   }
 
-  async #sendStats(nsp: Namespace): Promise<void> {
+  async #sendStats(nsp: InspectorNamespace): Promise<void> {
     if (this.#subscribers.size === 0) return;
-    const point = this.#node.stats.lastPoint();
+    const point = this.#deps.queries.lastPoint();
     if (point) nsp.emit("stats", point);
-    nsp.emit("totals", await this.#node.statsSnapshot());
+    nsp.emit("totals", await this.#deps.queries.statsSnapshot());
     nsp.emit("flow", this.#flow.edges().slice(0, 200));
   }
 }

@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { TokenService } from "../auth/tokens";
 import type { Logger } from "../logger";
-import { HttpError, sendError, sendJson } from "./http-kit";
+import { SwitchyardError } from "../../contract";
+import { sendError, sendJson } from "./http-kit";
 import { identify, requireOperator } from "./operator-auth";
 import { matchPath, type Route } from "./routes";
 
@@ -16,9 +17,9 @@ export function createApiHandler(routes: Route[], tokens: TokenService, logger: 
     const url = new URL(req.url ?? "/", "http://localhost");
     try {
       const candidates = routes.map((route) => ({ route, params: matchPath(route.path, url.pathname) })).filter((m) => m.params);
-      if (candidates.length === 0) throw new HttpError(404, "NOT_FOUND", `No endpoint ${url.pathname}.`);
+      if (candidates.length === 0) throw new SwitchyardError("NOT_FOUND", `No endpoint ${url.pathname}.`);
       const match = candidates.find((m) => m.route.method === req.method);
-      if (!match) throw new HttpError(405, "METHOD_NOT_ALLOWED", `${req.method} is not allowed on ${url.pathname}.`);
+      if (!match) throw new SwitchyardError("METHOD_NOT_ALLOWED", `${req.method} is not allowed on ${url.pathname}.`);
       if (req.method !== "GET") checkOrigin(req, allowedOrigins);
       const identity = await identify(req, tokens);
       if (!match.route.public) requireOperator(identity);
@@ -26,9 +27,9 @@ export function createApiHandler(routes: Route[], tokens: TokenService, logger: 
       if (result && !res.headersSent) sendJson(res, result.status ?? 200, result.body, result.headers);
     } catch (err) {
       if (res.headersSent) return;
-      if (err instanceof HttpError) return sendError(res, err);
+      if (err instanceof SwitchyardError) return sendError(res, err);
       logger.error({ err, path: url.pathname }, "api request failed");
-      sendError(res, new HttpError(500, "INTERNAL", "The server failed to answer this request."));
+      sendError(res, new SwitchyardError("INTERNAL", "The server failed to answer this request."));
     }
   };
 }
@@ -46,8 +47,8 @@ function checkOrigin(req: IncomingMessage, allowed: string[]): void {
   try {
     originHost = new URL(origin).host;
   } catch {
-    throw new HttpError(403, "FORBIDDEN", "Bad Origin header.");
+    throw new SwitchyardError("FORBIDDEN", "Bad Origin header.");
   }
   if (originHost === host || allowed.includes(origin)) return;
-  throw new HttpError(403, "FORBIDDEN", `Origin ${origin} is not allowed.`);
+  throw new SwitchyardError("FORBIDDEN", `Origin ${origin} is not allowed.`);
 }

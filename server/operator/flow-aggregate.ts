@@ -1,12 +1,4 @@
-import type { TraceEvent } from "./trace-event";
-
-/** One edge of the flow view: message type -> handler -> event type, with a count. */
-export interface FlowEdge {
-  message_type: string;
-  handler: string;
-  event_type: string;
-  count: number;
-}
+import type { FlowEdge, TraceEvent } from "../../contract";
 
 const REMEMBERED_TRACES = 50_000;
 

@@ -1,0 +1,168 @@
+import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from "node:http";
+import { resolveAuthSecret } from "./auth/secret-files";
+import { TokenService } from "./auth/tokens";
+import { Cluster, type ClusterMember } from "./cluster/cluster";
+import { faultPolicy } from "./demo/demo-traffic";
+import type { Config } from "./env";
+import type { Logger } from "./logger";
+import { createApiHandler, isApiPath } from "./operator/api-handler";
+import { apiRoutes } from "./operator/api-routes";
+import { pageHeaders } from "./operator/http-kit";
+import { InspectorHub, type InspectorNamespace } from "./operator/inspector-hub";
+import { NodeQueries } from "./operator/node-queries";
+import type { Route } from "./operator/routes";
+import { replayAndStore } from "./replay/replay-service";
+import { createRouterCore, type RouterCore } from "./router-core";
+import { PrometheusMetrics } from "./stats/prometheus";
+import type { Persistence } from "./store/persistence";
+import { attachChat } from "./transport/chat-namespace";
+import type { ChatServer } from "./transport/chat-socket";
+import { RecoveryGate } from "./transport/recovery";
+import { createIoServer } from "./transport/socket-io-server";
+
+export interface NodeOptions {
+  config: Config;
+  logger: Logger;
+  /** Serves everything that is not /api/*, /metrics or Socket.IO (the Next.js request handler). */
+  pageHandler?: (req: IncomingMessage, res: ServerResponse) => void;
+}
+
+/** Everything one node is made of, wired. */
+export interface NodeParts extends RouterCore {
+  tokens: TokenService;
+  persistence: Persistence;
+  queries: NodeQueries;
+  metrics: PrometheusMetrics;
+  /** The operator API's routes, one per endpoint of the contract. */
+  routes: Route[];
+  http: HttpServer;
+  io: ChatServer;
+  inspector: InspectorHub;
+  recoveryWindowMs: number;
+  /** Set when REDIS_URL joins this node to a cluster. */
+  cluster: Cluster | null;
+}
+
+/**
+ * Wires one node: the router core (createRouterCore wires its own observers, shared with replay),
+ * then every sink, observer and callback between the node's parts, the operator surfaces on the read
+ * model, and the cluster when REDIS_URL is set. Nothing else in the server calls observe/add/set.
+ */
+export async function wireNode(options: NodeOptions, persistence: Persistence): Promise<NodeParts> {
+  const { config, logger } = options;
+  const startedAt = Date.now();
+  const tokens = new TokenService(resolveAuthSecret(config.AUTH_SECRET, config.DATA_DIR));
+  const core = createRouterCore({ config, logger, store: persistence, faultPolicy: faultPolicy(config.FAULT_INJECTION, config.DEMO_TRAFFIC) });
+  let cluster: Cluster | null = null;
+  let inspector: InspectorHub | null = null;
+  const queries = new NodeQueries({
+    nodeId: config.NODE_ID,
+    startedAt,
+    stats: core.stats,
+    connections: core.connections,
+    handlers: core.handlers,
+    recorder: core.recorder,
+    tracer: core.tracer,
+    persistence,
+    cluster: () => cluster,
+    inspectorDropped: () => inspector?.dropped ?? 0,
+  });
+  const metrics = new PrometheusMetrics({
+    connections: () => core.connections.size,
+    users: () => core.connections.userCount,
+    isolationViolations: () => core.stats.isolationViolations,
+    traceDrops: () => queries.traceDrops(),
+    clientErrorReports: () => core.stats.clientErrorReports,
+    rejectionsByCode: () => core.stats.errorsByCode,
+    sessions: () => queries.sessionCounts(),
+  });
+  core.tracer.addSink(persistence);
+  core.tracer.addSink(metrics);
+
+  const routes = apiRoutes({
+    queries,
+    tokens,
+    metrics,
+    nodeId: config.NODE_ID,
+    replay: (session, faults) => replayAndStore(session, faults, config, logger, persistence),
+  });
+  const api = createApiHandler(routes, tokens, logger, config.ALLOWED_ORIGINS);
+  const http = createServer(servePages(api, options.pageHandler, pageHeaders(config.NODE_ENV === "production")));
+  const recoveryWindowMs = config.RECOVERY_WINDOW_MS ?? (config.REDIS_URL ? 120_000 : 0);
+  core.recorder.setRecoveryWindow(recoveryWindowMs);
+  const io = createIoServer(http, config, recoveryWindowMs);
+  const recoveryGate = new RecoveryGate();
+  attachChat(io.of("/"), {
+    config,
+    tokens,
+    connections: core.connections,
+    delivery: core.delivery,
+    router: core.router,
+    tracer: core.tracer,
+    localOnly: () => cluster !== null && !cluster.healthy,
+    recovery: {
+      gate: recoveryGate,
+      windowMs: recoveryWindowMs,
+      onResumed: (conn) => cluster?.unparkEverywhere(conn.userId, conn.id),
+      onRecovered: (conn, event) => {
+        if (!event.run_id) return;
+        const r = { run_id: event.run_id, message_id: event.message_id, connection_id: conn.id, user_id: conn.userId };
+        if (cluster) void cluster.recovered(r);
+        else core.recorder.markRecovered(r.run_id, r.message_id, r.connection_id);
+      },
+    },
+  });
+  // Socket.IO types every namespace of a server alike; the inspector's own event maps apply to this one.
+  inspector = new InspectorHub(io.of("/inspector") as unknown as InspectorNamespace, {
+    tokens,
+    queries,
+    nodeId: config.NODE_ID,
+    maxEventsPerS: config.INSPECTOR_MAX_EVENTS_PER_S,
+  });
+  core.tracer.addSink(inspector);
+
+  if (config.REDIS_URL) cluster = await joinCluster(core, io, inspector, queries, options);
+  // After the cluster's adapter replaced the default one: the gate wraps the adapter in place.
+  recoveryGate.install(io.of("/"));
+  return { ...core, tokens, persistence, queries, metrics, routes, http, io, inspector, recoveryWindowMs, cluster };
+}
+
+/** The HTTP server's request handler: the operator API, else the dashboard's pages with security headers. */
+function servePages(
+  api: (req: IncomingMessage, res: ServerResponse) => Promise<void>,
+  pages: NodeOptions["pageHandler"],
+  headers: Record<string, string>,
+): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    const pathname = (req.url ?? "/").split("?")[0]!;
+    if (isApiPath(pathname)) return void api(req, res);
+    if (pages) {
+      for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
+      return pages(req, res);
+    }
+    res.writeHead(404, { "Content-Type": "text/plain" }).end("Not found");
+  };
+}
+
+/** Joins the cluster through Redis: other nodes' events, traces and questions reach this node's parts. */
+async function joinCluster(core: RouterCore, io: ChatServer, inspector: InspectorHub, queries: NodeQueries, options: NodeOptions) {
+  const { config, logger } = options;
+  const member: ClusterMember = {
+    nodeId: config.NODE_ID,
+    deliverToUser: (event) => core.delivery.deliverLocally(event),
+    broadcast: (event) => void core.delivery.broadcastLocally(event),
+    acceptTraces: (events) => inspector.accept(events),
+    localState: () => queries.localState(),
+    recovered: (runId, messageId, connectionId) => core.recorder.markRecovered(runId, messageId, connectionId),
+    unpark: (userId, connectionId) => void core.connections.unpark(userId, connectionId),
+    stopRun: (runId, inbound) => {
+      if (core.runs.get(runId)?.status === "running") core.runs.requestStop(runId, inbound);
+    },
+  };
+  const cluster = await Cluster.join(io, config.REDIS_URL!, config.REDIS_PREFIX, member, logger);
+  core.delivery.setRemote(cluster);
+  core.runs.setRemoteStop((runId, inbound) => cluster.stopRemote(runId, inbound));
+  core.tracer.addSink(cluster);
+  logger.info({ prefix: config.REDIS_PREFIX }, "joined the cluster");
+  return cluster;
+}

@@ -1,0 +1,174 @@
+import { randomUUID } from "node:crypto";
+import { type Ack, isAckErrorCode, SwitchyardError, toSwitchyardError } from "../../contract";
+import type { Connection } from "../transport/connection-registry";
+import { buildEvent } from "../transport/event-factory";
+import type { HandlerResult, RegisteredHandler, ReplyChannel } from "./handler-types";
+import { HandlerInvoker } from "./handler-invoker";
+import { IdempotencyCache } from "./idempotency";
+import { andThen, type MaybePromise, whenReady } from "./maybe-async";
+import { parseEnvelope, peekMessageId, peekType } from "./parse-envelope";
+import { ConnectionRateLimiter } from "./rate-limit";
+import type { HandlerRegistry } from "./registry";
+import type { RouterServices } from "./services";
+
+/** What is known of one inbound message so far: what its ack and traces name. */
+interface Inbound {
+  conn: Connection;
+  traceId: string;
+  started: number;
+  messageId: string | undefined;
+  typeName: string | undefined;
+  entry?: RegisteredHandler;
+}
+
+/**
+ * The one router. Each client message goes through the same straight-line steps: idempotency, rate
+ * limit, envelope (size first, as the contract requires), type resolution, then the handler invoker
+ * (payload, role, ownership, handler). `route` never throws: whatever happens becomes an ack, and
+ * every step is traced.
+ */
+export class Router {
+  readonly #services: RouterServices;
+  readonly #handlers: HandlerRegistry;
+  readonly #invoker: HandlerInvoker;
+  readonly #limiter: ConnectionRateLimiter;
+  readonly #idempotency = new IdempotencyCache<Ack>();
+
+  constructor(services: RouterServices, handlers: HandlerRegistry) {
+    this.#services = services;
+    this.#handlers = handlers;
+    this.#invoker = new HandlerInvoker(services, (name) => handlers.resolve(name));
+    this.#limiter = new ConnectionRateLimiter(services.config.RATE_LIMIT_PER_S, services.config.RATE_LIMIT_BURST);
+  }
+
+  /** Decides whose `payload.simulate` is honoured (FAULT_INJECTION for all, or demo users only). */
+  setFaultPolicy(policy: (userId: string) => boolean): void {
+    this.#invoker.setFaultPolicy(policy);
+  }
+
+  /**
+   * Routes one client message and hands its ack to `respond`: at once when no step had to wait (a
+   * ping, say), else when the handler is done. A repeated message_id gets the first ack again.
+   */
+  route(conn: Connection, raw: unknown, respond: (ack: Ack) => void): void {
+    const { tracer, stats } = this.#services;
+    const started = performance.now();
+    const traceId = tracer.newTraceId();
+    conn.lastActivity = Date.now();
+    stats.touch(conn.userId);
+    const typeName = peekType(raw);
+    tracer.record("received", { trace_id: traceId, user_id: conn.userId, connection_id: conn.id, message_type: typeName });
+
+    const messageId = peekMessageId(raw);
+    const first = messageId ? this.#idempotency.get(conn.userId, messageId) : undefined;
+    if (first) return whenReady(first, respond);
+    const ack = this.#steps({ conn, traceId, started, messageId, typeName }, raw);
+    if (messageId) this.#remember(conn.userId, messageId, ack);
+    whenReady(ack, respond);
+  }
+
+  /** `route` as a promise, for callers that wait anyway (the replay sandbox). */
+  routeAsync(conn: Connection, raw: unknown): Promise<Ack> {
+    return new Promise((resolve) => this.route(conn, raw, resolve));
+  }
+
+  #steps(r: Inbound, raw: unknown): MaybePromise<Ack> {
+    const { config, tracer } = this.#services;
+    if (!this.#limiter.allow(r.conn)) {
+      const { RATE_LIMIT_PER_S, RATE_LIMIT_BURST } = config;
+      const limited = `Too many messages: at most ${RATE_LIMIT_PER_S}/s per connection (burst ${RATE_LIMIT_BURST}).`;
+      return this.#refused(r, new SwitchyardError("RATE_LIMITED", limited));
+    }
+    const envelope = parseEnvelope(raw, config.MAX_MESSAGE_BYTES);
+    if (envelope instanceof SwitchyardError) return this.#refused(r, envelope);
+    const routed: Inbound = { ...r, messageId: envelope.message_id ?? randomUUID(), typeName: envelope.type };
+    const resolution = this.#handlers.resolve(envelope.type);
+    if (resolution.kind !== "handled") return this.#refused(routed, this.#unroutable(envelope.type, resolution.kind));
+    const entry = resolution.entry;
+    const { conn, traceId } = r;
+    const messageId = routed.messageId!;
+    tracer.record("routed", {
+      trace_id: traceId,
+      user_id: conn.userId,
+      connection_id: conn.id,
+      message_type: entry.type,
+      handler: entry.definition.handler,
+      thread_id: envelope.thread_id,
+    });
+    return andThen(
+      () => this.#invoker.invoke({ conn, traceId, messageId, envelope }, entry, envelope.payload ?? {}, this.#directChannel(conn, traceId)),
+      (result) => this.#accepted(r, entry, messageId, result),
+      (thrown) => this.#refused({ ...routed, entry }, thrown),
+    );
+  }
+
+  #unroutable(name: string, kind: "server_only" | "unknown"): SwitchyardError {
+    if (kind === "server_only") return new SwitchyardError("SERVER_ONLY_TYPE", `"${name}" is sent by the server only; clients may not send it.`);
+    this.#services.stats.unhandledType(name);
+    return new SwitchyardError("UNKNOWN_MESSAGE_TYPE", `No handler for message type "${name.slice(0, 64)}".`);
+  }
+
+  /**
+   * A repeated message_id is not routed twice: its first ack is returned again. A RATE_LIMITED ack is
+   * the exception (the message was never routed), so a client may retry it later.
+   */
+  #remember(userId: string, messageId: string, ack: MaybePromise<Ack>): void {
+    this.#idempotency.set(userId, messageId, ack);
+    whenReady(ack, (a) => {
+      if (!a.ok && a.error.code === "RATE_LIMITED") this.#idempotency.delete(userId, messageId);
+    });
+  }
+
+  #accepted(r: Inbound, entry: RegisteredHandler, messageId: string, result: HandlerResult | undefined): Ack {
+    const ack: Ack = { ok: true, type: entry.type, message_id: messageId, trace_id: r.traceId };
+    if (result?.run_id) ack.run_id = result.run_id;
+    if (result?.thread_id) ack.thread_id = result.thread_id;
+    this.#services.stats.messageRouted(entry.type, performance.now() - r.started);
+    return ack;
+  }
+
+  #refused(r: Inbound, thrown: unknown): Ack {
+    const { tracer, stats, logger } = this.#services;
+    const err = toSwitchyardError(thrown);
+    if (err.code === "HANDLER_ERROR" && !(thrown instanceof SwitchyardError)) {
+      logger.warn({ err: thrown, trace_id: r.traceId, type: r.entry?.type }, "handler failed");
+    }
+    // An ack carries the contract's ack codes only; any other code raised inside is the handler's failure.
+    const code = isAckErrorCode(err.code) ? err.code : "HANDLER_ERROR";
+    stats.rejected(code);
+    stats.messageRouted(r.entry?.type ?? r.typeName ?? "(invalid)", performance.now() - r.started);
+    tracer.record("rejected", {
+      trace_id: r.traceId,
+      user_id: r.conn.userId,
+      connection_id: r.conn.id,
+      message_type: r.entry?.type ?? r.typeName,
+      handler: r.entry?.definition.handler,
+      error: { code, message: err.message },
+    });
+    const ack: Ack = { ok: false, error: { code, message: err.message }, trace_id: r.traceId };
+    if (r.messageId) ack.message_id = r.messageId;
+    return ack;
+  }
+
+  /** Sends a failed ack as an `error_message` event, for clients that sent no ack callback. */
+  sendErrorEvent(conn: Connection, ack: Ack): void {
+    if (ack.ok) return;
+    this.#services.delivery.toConnection(
+      conn.id,
+      buildEvent(
+        "error_message",
+        { error_code: ack.error.code, error_message: ack.error.message },
+        { user_id: conn.userId, trace_id: ack.trace_id },
+      ),
+    );
+  }
+
+  /** Replies straight to the requesting connection and its user. */
+  #directChannel(conn: Connection, traceId: string): ReplyChannel {
+    const { delivery } = this.#services;
+    return {
+      reply: (type, payload) => delivery.toConnection(conn.id, buildEvent(type, payload, { user_id: conn.userId, trace_id: traceId })),
+      toUser: (type, payload, ids) => delivery.toUser(buildEvent(type, payload, { user_id: conn.userId, trace_id: traceId, ...ids })),
+    };
+  }
+}

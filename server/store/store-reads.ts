@@ -1,0 +1,137 @@
+import type { Prisma } from "@prisma/client";
+import type { TraceEvent } from "../../contract";
+import type { Db } from "./prisma-client";
+import type { ReplayRecord, SessionRecord, SessionStatus } from "./records";
+import { rows } from "./row-mapping";
+
+export interface TraceQuery {
+  run_id?: string;
+  user_id?: string;
+  type?: string;
+  kind?: string;
+  node_id?: string;
+  trace_id?: string;
+  limit: number;
+  before?: string;
+}
+
+export interface SessionQuery {
+  status?: SessionStatus;
+  user_id?: string;
+  limit: number;
+  before?: string;
+}
+
+/** A page of a newest-first list and the cursor of the next page. */
+export interface Page<T> {
+  items: T[];
+  next: string | null;
+}
+
+/** The operator's reads (and the replay history) over the database, newest first with cursors, and retention. */
+export class StoreReads {
+  readonly db: Db;
+
+  constructor(db: Db) {
+    this.db = db;
+  }
+
+  async listSessions(q: SessionQuery): Promise<Page<SessionRecord>> {
+    const where: Prisma.SessionWhereInput = {};
+    if (q.status) where.status = q.status;
+    if (q.user_id) where.userId = q.user_id;
+    const cursor = parseCursor(q.before);
+    if (cursor) {
+      where.OR = [{ startedAt: { lt: new Date(cursor.t) } }, { startedAt: new Date(cursor.t), id: { lt: cursor.k } }];
+    }
+    const found = await this.db.session.findMany({ where, orderBy: [{ startedAt: "desc" }, { id: "desc" }], take: q.limit + 1 });
+    const items = found.slice(0, q.limit).map(rows.sessionFromRow);
+    const last = items.at(-1);
+    return { items, next: found.length > q.limit && last ? `${last.startedAt}_${last.id}` : null };
+  }
+
+  async countSessions(): Promise<Record<SessionStatus, number>> {
+    const groups = await this.db.session.groupBy({ by: ["status"], _count: { _all: true } });
+    const counts: Record<SessionStatus, number> = { running: 0, passed: 0, failed: 0, cancelled: 0 };
+    for (const g of groups) if (g.status in counts) counts[g.status as SessionStatus] = g._count._all;
+    return counts;
+  }
+
+  async listTraces(q: TraceQuery): Promise<Page<TraceEvent>> {
+    const where: Prisma.TraceWhereInput = {};
+    if (q.run_id) where.runId = q.run_id;
+    if (q.user_id) where.userId = q.user_id;
+    if (q.type) where.messageType = q.type;
+    if (q.kind) where.kind = q.kind;
+    if (q.node_id) where.nodeId = q.node_id;
+    if (q.trace_id) where.traceId = q.trace_id;
+    const cursor = parseCursor(q.before);
+    if (cursor) {
+      where.OR = [{ ts: { lt: BigInt(cursor.t) } }, { ts: BigInt(cursor.t), seq: { lt: BigInt(cursor.k) } }];
+    }
+    const found = await this.db.trace.findMany({ where, orderBy: [{ ts: "desc" }, { seq: "desc" }], take: q.limit + 1 });
+    const page = found.slice(0, q.limit);
+    const last = page.at(-1);
+    return { items: page.map(rows.traceFromRow), next: found.length > q.limit && last ? `${last.ts}_${last.seq}` : null };
+  }
+
+  async saveReplay(r: ReplayRecord): Promise<void> {
+    await this.db.replay.create({
+      data: {
+        id: r.id,
+        sessionId: r.sessionId,
+        faults: r.faults,
+        passed: r.passed,
+        reasons: JSON.stringify(r.reasons),
+        diff: JSON.stringify(r.diff),
+        events: JSON.stringify(r.events),
+        createdAt: new Date(r.createdAt),
+      },
+    });
+  }
+
+  async listReplays(sessionId: string, limit: number): Promise<ReplayRecord[]> {
+    const found = await this.db.replay.findMany({ where: { sessionId }, orderBy: { createdAt: "desc" }, take: limit });
+    return found.map((r) => ({
+      id: r.id,
+      sessionId: r.sessionId,
+      faults: r.faults as ReplayRecord["faults"],
+      passed: r.passed,
+      reasons: JSON.parse(r.reasons) as ReplayRecord["reasons"],
+      diff: JSON.parse(r.diff) as unknown,
+      events: JSON.parse(r.events) as unknown,
+      createdAt: r.createdAt.getTime(),
+    }));
+  }
+
+  /** Retention: traces older than `traceDays` or beyond the newest `traceRows`; sessions older than `sessionDays`. */
+  async enforceRetention(traceDays: number, traceRows: number, sessionDays: number): Promise<{ traces: number; sessions: number }> {
+    const now = Date.now();
+    let traces = 0;
+    if (traceDays > 0) traces += (await this.db.trace.deleteMany({ where: { ts: { lt: BigInt(now - traceDays * 86_400_000) } } })).count;
+    if (traceRows > 0) {
+      const boundary = await this.db.trace.findMany({
+        orderBy: [{ ts: "desc" }, { seq: "desc" }],
+        skip: traceRows,
+        take: 1,
+        select: { ts: true },
+      });
+      if (boundary[0]) traces += (await this.db.trace.deleteMany({ where: { ts: { lte: boundary[0].ts } } })).count;
+    }
+    let sessions = 0;
+    if (sessionDays > 0) {
+      const cutoff = new Date(now - sessionDays * 86_400_000);
+      sessions = (await this.db.session.deleteMany({ where: { startedAt: { lt: cutoff }, status: { not: "running" } } })).count;
+      await this.db.replay.deleteMany({ where: { createdAt: { lt: cutoff } } });
+    }
+    return { traces, sessions };
+  }
+}
+
+function parseCursor(before: string | undefined): { t: number; k: string } | null {
+  if (!before) return null;
+  const i = before.indexOf("_");
+  const t = Number(before.slice(0, i));
+  if (i < 1 || !Number.isFinite(t)) return null;
+  return { t, k: before.slice(i + 1) };
+}
