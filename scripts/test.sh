@@ -14,6 +14,8 @@ step "format"
 npx prettier --check . --log-level warn
 step "typecheck"
 npx tsc --noEmit
+step "architecture (no import cycles, layers, file sizes)"
+node scripts/check/architecture.mjs
 step "unit tests"
 npx vitest run --project unit
 step "integration tests"

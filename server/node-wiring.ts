@@ -8,7 +8,7 @@ import type { Logger } from "./logger";
 import { createApiHandler, isApiPath } from "./operator/api-handler";
 import { apiRoutes } from "./operator/api-routes";
 import { pageHeaders } from "./operator/http-kit";
-import { InspectorHub, type InspectorNamespace } from "./operator/inspector-hub";
+import { InspectorHub } from "./operator/inspector-hub";
 import { NodeQueries } from "./operator/node-queries";
 import type { Route } from "./operator/routes";
 import { replayAndStore } from "./replay/replay-service";
@@ -52,7 +52,12 @@ export async function wireNode(options: NodeOptions, persistence: Persistence): 
   const { config, logger } = options;
   const startedAt = Date.now();
   const tokens = new TokenService(resolveAuthSecret(config.AUTH_SECRET, config.DATA_DIR));
-  const core = createRouterCore({ config, logger, store: persistence, faultPolicy: faultPolicy(config.FAULT_INJECTION, config.DEMO_TRAFFIC) });
+  const core = createRouterCore({
+    config,
+    logger,
+    store: persistence,
+    faultPolicy: faultPolicy(config.FAULT_INJECTION, config.DEMO_TRAFFIC),
+  });
   let cluster: Cluster | null = null;
   let inspector: InspectorHub | null = null;
   const queries = new NodeQueries({
@@ -112,8 +117,7 @@ export async function wireNode(options: NodeOptions, persistence: Persistence): 
       },
     },
   });
-  // Socket.IO types every namespace of a server alike; the inspector's own event maps apply to this one.
-  inspector = new InspectorHub(io.of("/inspector") as unknown as InspectorNamespace, {
+  inspector = new InspectorHub(io.of("/inspector"), {
     tokens,
     queries,
     nodeId: config.NODE_ID,

@@ -46,7 +46,7 @@ export interface OperatorApiDeps {
   tokens: TokenService;
   metrics: PrometheusMetrics;
   nodeId: string;
-  replay(session: SessionRecord, faults: ReplayFaults): Promise<ReplayResult>;
+  replay: (session: SessionRecord, faults: ReplayFaults) => Promise<ReplayResult>;
 }
 
 /** The operator HTTP API (PROTOCOL.md "Operator surfaces"), one route per endpoint of the contract's OperatorApi. */

@@ -11,9 +11,9 @@ export interface HandlerResult {
 /** How a handler's replies leave: straight to the connection, or into the JSON-RPC bridge. */
 export interface ReplyChannel {
   /** Replies to the requesting connection only (the JSON-RPC bridge captures this). */
-  reply<T extends ServerType>(type: T, payload: ServerEventPayloads[T]): void;
+  reply: <T extends ServerType>(type: T, payload: ServerEventPayloads[T]) => void;
   /** Sends an event to every connection of the requesting user (the JSON-RPC bridge also reads it). */
-  toUser<T extends ServerType>(type: T, payload: ServerEventPayloads[T], ids?: Pick<EventIds, "thread_id" | "run_id">): void;
+  toUser: <T extends ServerType>(type: T, payload: ServerEventPayloads[T], ids?: Pick<EventIds, "thread_id" | "run_id">) => void;
 }
 
 /** One inbound message as a handler sees it. */

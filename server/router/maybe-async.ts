@@ -6,7 +6,11 @@
 export type MaybePromise<T> = T | Promise<T>;
 
 /** Runs `step`, then `ok` with its value or `fail` with what it threw: synchronously when `step` was. */
-export function andThen<T, R>(step: () => MaybePromise<T>, ok: (value: T) => MaybePromise<R>, fail: (thrown: unknown) => R): MaybePromise<R> {
+export function andThen<T, R>(
+  step: () => MaybePromise<T>,
+  ok: (value: T) => MaybePromise<R>,
+  fail: (thrown: unknown) => R,
+): MaybePromise<R> {
   let value: MaybePromise<T>;
   try {
     value = step();

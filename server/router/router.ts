@@ -103,7 +103,8 @@ export class Router {
   }
 
   #unroutable(name: string, kind: "server_only" | "unknown"): SwitchyardError {
-    if (kind === "server_only") return new SwitchyardError("SERVER_ONLY_TYPE", `"${name}" is sent by the server only; clients may not send it.`);
+    if (kind === "server_only")
+      return new SwitchyardError("SERVER_ONLY_TYPE", `"${name}" is sent by the server only; clients may not send it.`);
     this.#services.stats.unhandledType(name);
     return new SwitchyardError("UNKNOWN_MESSAGE_TYPE", `No handler for message type "${name.slice(0, 64)}".`);
   }

@@ -19,7 +19,6 @@ export interface MessageRecord {
   createdAt: number;
 }
 
-
 /** A session's inbound messages and events are stored in their wire shape (the contract's). */
 export type { SessionInbound as InboundRecord, SessionEvent as SessionEventRecord, SessionStatus } from "../../contract";
 

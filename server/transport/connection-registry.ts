@@ -1,4 +1,4 @@
-import {  } from "../../contract";
+import {} from "../../contract";
 import type { EventWriter } from "./event-writer";
 import type { RateBucket } from "../router/rate-limit";
 import type { Role } from "../auth/identity";

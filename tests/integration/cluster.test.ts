@@ -5,7 +5,7 @@ import { dropDatabase, freshPostgresUrl } from "../support/postgres";
 import { freePort, PrivateRedis } from "../support/private-redis";
 import {
   eventually,
-  GOLDEN,
+  GOLDEN_PATH,
   runToEnd,
   sessionWhen,
   sleep,
@@ -52,7 +52,7 @@ describe("cluster of two nodes", () => {
     await onB.waitFor((e) => e.run_id === runId && e.type === "agent_completed");
     const seen = (c: TestClient) => c.events.filter((e) => e.run_id === runId).map((e) => `${e.seq}:${e.type}`);
     expect(seen(onB)).toEqual(seen(onA));
-    expect([...new Set(onA.events.filter((e) => e.run_id === runId).map((e) => e.type))]).toEqual(GOLDEN);
+    expect([...new Set(onA.events.filter((e) => e.run_id === runId).map((e) => e.type))]).toEqual(GOLDEN_PATH);
     await sleep(200);
     for (const c of [otherA, otherB]) expect(c.events.every((e) => e.user_id === "bob" || e.user_id === null)).toBe(true);
     const session = await sessionWhen(b, runId, "passed");
@@ -165,7 +165,7 @@ describe("cluster of two nodes", () => {
     const health = (await (await a.api("/api/health", { token: null })).json()) as Record<string, unknown>;
     expect(health).toMatchObject({ status: "degraded", cluster: "degraded", db: "ok" });
     const { events } = await runToEnd(gus, { type: "user_message", payload: { content: "what is 1 + 1" } });
-    expect([...new Set(events.map((e) => e.type))]).toEqual(GOLDEN);
+    expect([...new Set(events.map((e) => e.type))]).toEqual(GOLDEN_PATH);
     await redis.start();
     await eventually(
       async () =>

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { dropDatabase, freshPostgresUrl } from "../support/postgres";
 import { TcpProxy } from "../support/tcp-proxy";
-import { eventually, GOLDEN, startTestNode, type TestNode } from "../support/test-node";
+import { eventually, GOLDEN_PATH, startTestNode, type TestNode } from "../support/test-node";
 
 interface Stats {
   trace_drops: number;
@@ -50,7 +50,9 @@ describe("database outage", () => {
     const runs = new Set(user.events.filter((e) => e.run_id).map((e) => e.run_id));
     expect(runs.size).toBe(200);
     for (const run of runs)
-      expect([...new Set(user.events.filter((e) => e.run_id === run && e.type !== "thread_created").map((e) => e.type))]).toEqual(GOLDEN);
+      expect([...new Set(user.events.filter((e) => e.run_id === run && e.type !== "thread_created").map((e) => e.type))]).toEqual(
+        GOLDEN_PATH,
+      );
 
     const degraded = await t.api("/api/health", { token: null });
     expect(degraded.status).toBe(503);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { eventually, GOLDEN, startTestNode, type TestNode } from "../support/test-node";
+import { eventually, GOLDEN_PATH, startTestNode, type TestNode } from "../support/test-node";
 
 let t: TestNode;
 beforeAll(async () => {
@@ -16,7 +16,7 @@ describe("golden path", () => {
     await alice.waitFor((e) => e.type === "agent_completed" && e.run_id === runId);
     const runEvents = alice.events.filter((e) => e.run_id === runId);
     const kinds = [...new Set(runEvents.map((e) => e.type))];
-    expect(kinds).toEqual(GOLDEN);
+    expect(kinds).toEqual(GOLDEN_PATH);
     expect(runEvents.map((e) => e.seq)).toEqual(runEvents.map((_, i) => i + 1));
     for (const e of runEvents) expect(e).toMatchObject({ user_id: "alice", thread_id: ack.thread_id, run_id: runId });
     const created = alice.events.find((e) => e.type === "thread_created");

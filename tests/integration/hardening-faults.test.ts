@@ -1,3 +1,4 @@
+import { GOLDEN_PATH } from "../../contract";
 import type { Socket as NetSocket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { INTERNALS } from "../support/fuzz-runner";
@@ -48,13 +49,7 @@ describe("faults during runs", () => {
       runToEnd(u, { type: "user_message", payload: { content: "what is 12 * 12?", simulate: { fail_tool: true } } }),
       runToEnd(bystander, { type: "user_message", payload: { content: "what is 12 * 13?" } }),
     ]);
-    expect(failing.events.map((e) => e.type)).toEqual([
-      "agent_started",
-      "agent_thinking",
-      "tool_executing",
-      "tool_completed",
-      "agent_error",
-    ]);
+    expect(failing.events.map((e) => e.type)).toEqual([...GOLDEN_PATH.slice(0, 4), "agent_error"]);
     expect(failing.events[3]!.payload.success).toBe(false);
     expect(failing.events[4]!.payload).toEqual({ error_code: expect.any(String), message: expect.any(String) });
     expect(String(failing.events[4]!.payload.message)).not.toMatch(INTERNALS);

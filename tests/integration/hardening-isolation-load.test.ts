@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { apiJson, eventually, GOLDEN, isTerminal, startTestNode, type TestClient, type TestNode } from "../support/test-node";
+import { apiJson, eventually, GOLDEN_PATH, isTerminal, startTestNode, type TestClient, type TestNode } from "../support/test-node";
 
 /**
  * Isolation under load (issue 8; PROTOCOL.md "Who receives what"): 1,000 users on one node, every
@@ -127,7 +127,7 @@ describe(`${USERS} users at once`, () => {
         for (const runId of mine) {
           const evs = c.events.filter((e) => e.run_id === runId && e.seq !== undefined);
           const kinds = [...new Set(evs.map((e) => e.type))];
-          if (kinds.join() !== GOLDEN.join()) violations.push(`${id}/${c.connectionId}: run ${runId} kinds ${kinds.join(",")}`);
+          if (kinds.join() !== GOLDEN_PATH.join()) violations.push(`${id}/${c.connectionId}: run ${runId} kinds ${kinds.join(",")}`);
           if (evs.some((e, k) => e.seq !== k + 1))
             violations.push(`${id}/${c.connectionId}: run ${runId} seq ${evs.map((e) => e.seq).join(",")}`);
         }

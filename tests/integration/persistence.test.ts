@@ -1,3 +1,4 @@
+import { GOLDEN_PATH } from "../../contract";
 import { type TraceEvent } from "../../contract";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -87,7 +88,7 @@ describe.each(dialects)("persistence on $name", ({ env }) => {
     expect(s.agent_name).toBe("assistant");
     expect(s.agent_version).toMatch(/^\d+\.\d+\.\d+$/);
     expect(s.inbound[0]).toMatchObject({ type: "user_message", at_ms: 0 });
-    expect(s.events.map((e) => e.type)).toEqual(["agent_started", "agent_thinking", "tool_executing", "tool_completed", "agent_completed"]);
+    expect(s.events.map((e) => e.type)).toEqual(GOLDEN_PATH);
     expect(s.events.every((e) => e.deliveries.length === 1 && e.deliveries[0]!.delivered)).toBe(true);
   });
 

@@ -3,7 +3,7 @@ import { buildEvent } from "../../server/transport/event-factory";
 import {
   apiJson,
   eventually,
-  GOLDEN,
+  GOLDEN_PATH,
   isTerminal,
   runToEnd,
   sessionWhen,
@@ -58,7 +58,7 @@ describe("concurrent users", () => {
       expect(on1.length).toBeGreaterThanOrEqual(5);
       // Both connections saw the same events in the same order.
       expect(on2.map((e) => e.message_id)).toEqual(on1.map((e) => e.message_id));
-      expect([...new Set(on1.map((e) => e.type))]).toEqual(GOLDEN);
+      expect([...new Set(on1.map((e) => e.type))]).toEqual(GOLDEN_PATH);
       expect(on1.map((e) => e.seq)).toEqual(on1.map((_, i) => i + 1));
     }
     // thread_created also went to both of a's connections.
@@ -144,9 +144,17 @@ describe("the delivery isolation check", () => {
     expect(record).toMatchObject({ connection_id: b.connectionId, delivered: false });
 
     // Null-owner events are only for broadcasts, and a broadcast must carry user_id null.
-    const unowned = buildEvent("system_message", { status: "broadcast", content: "x", priority: 0, from: "test" }, { user_id: null, trace_id: "iso-test-trace-2" });
+    const unowned = buildEvent(
+      "system_message",
+      { status: "broadcast", content: "x", priority: 0, from: "test" },
+      { user_id: null, trace_id: "iso-test-trace-2" },
+    );
     expect(t.node.parts.delivery.write(connB!, unowned, false).delivered).toBe(false);
-    const ownedAsBroadcast = buildEvent("system_message", { status: "broadcast", content: "y", priority: 0, from: "test" }, { user_id: "iso-owner", trace_id: "iso-test-trace-3" });
+    const ownedAsBroadcast = buildEvent(
+      "system_message",
+      { status: "broadcast", content: "y", priority: 0, from: "test" },
+      { user_id: "iso-owner", trace_id: "iso-test-trace-3" },
+    );
     expect(t.node.parts.delivery.write(connB!, ownedAsBroadcast, true).delivered).toBe(false);
 
     // A's own event written to A passes the same check (the control).
@@ -183,7 +191,7 @@ describe("without FAULT_INJECTION", () => {
       type: "user_message",
       payload: { content: "what is 6 * 6?", simulate: { fail_tool: true, drop_event: "agent_thinking", delay_ms: 60000 } },
     });
-    expect([...new Set(failing.events.map((e) => e.type))]).toEqual(GOLDEN);
+    expect([...new Set(failing.events.map((e) => e.type))]).toEqual(GOLDEN_PATH);
     expect(failing.events.find((e) => e.type === "tool_completed")!.payload).toMatchObject({ success: true, results: { value: 36 } });
     expect((await sessionWhen(t, failing.runId)).status).toBe("passed");
     const thrown = await runToEnd(u, { type: "user_message", payload: { content: "what is 1 + 1?", simulate: { throw: true } } });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  GOLDEN,
+  GOLDEN_PATH,
   isTerminal,
   sessionWhen,
   sleep,
@@ -76,7 +76,7 @@ describe("results", () => {
     const { run_id: runId, thread_id: threadId } = response.result as { run_id: string; thread_id: string };
     await alice.waitFor(isTerminal(runId));
     const events = alice.events.filter((e) => e.run_id === runId && e.seq !== undefined);
-    expect([...new Set(events.map((e) => e.type))]).toEqual(GOLDEN);
+    expect([...new Set(events.map((e) => e.type))]).toEqual(GOLDEN_PATH);
     expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
     for (const e of events) expect(e).toMatchObject({ run_id: runId, thread_id: threadId, user_id: "rpc-alice" });
     expect(alice.events.some((e) => e.type === "thread_created" && e.payload.thread_id === threadId)).toBe(true);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  GOLDEN,
+  GOLDEN_PATH,
   runToEnd,
   sessionWhen,
   sleep,
@@ -49,7 +49,7 @@ function expectOkAck(ack: Record<string, unknown>, type: string) {
 
 /** The run's events: golden path in order, seq 1..n, every id set. */
 function expectGoldenRun(events: EventRecord[], ids: { runId: string; threadId: string; userId: string }) {
-  expect([...new Set(events.map((e) => e.type))]).toEqual(GOLDEN);
+  expect([...new Set(events.map((e) => e.type))]).toEqual(GOLDEN_PATH);
   expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
   for (const e of events) expect(e).toMatchObject({ run_id: ids.runId, thread_id: ids.threadId, user_id: ids.userId });
   const started = events[0]!.payload;

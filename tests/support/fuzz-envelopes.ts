@@ -6,9 +6,13 @@ import type { Socket } from "socket.io-client";
  *
  * Every case says what the contract (PROTOCOL.md "Chat namespace", "Errors") makes of it: an ok ack, a
  * precise error code, or, where several outcomes are legitimate, any contract outcome.
+ *
+ * The lists below (error codes, server-only types, the golden path) are a deliberate, independent copy
+ * of PROTOCOL.md, not imports from contract/: every other test compares with contract/, so this suite
+ * is the one that fails if contract/ and the server drift away from the written protocol together.
  */
 
-/** The contract's ack error codes (PROTOCOL.md "Errors"), written out here rather than imported from the server. */
+/** The contract's ack error codes (PROTOCOL.md "Errors"), written out here on purpose (see above). */
 export const CONTRACT_ERROR_CODES = [
   "INVALID_MESSAGE",
   "UNKNOWN_MESSAGE_TYPE",

@@ -5,7 +5,7 @@ import { io, type ManagerOptions, type Socket, type SocketOptions } from "socket
 import { loadConfig, type Config } from "../../server/env";
 import { createLogger } from "../../server/logger";
 import { SwitchyardNode } from "../../server/node";
-
+import type { ServerEvent, SessionDetail } from "../../contract";
 import { TEST_SECRET } from "./jwt";
 
 export { TEST_SECRET };
@@ -32,17 +32,8 @@ export interface TestClient {
   close(): void;
 }
 
-export interface EventRecord {
-  type: string;
-  payload: Record<string, unknown>;
-  user_id: string | null;
-  run_id?: string;
-  thread_id?: string;
-  seq?: number;
-  message_id: string;
-  trace_id: string;
-  timestamp: string;
-}
+/** An event as a test client records it: the contract's event, its payload left open for assertions. */
+export type EventRecord = Omit<ServerEvent, "payload"> & { payload: Record<string, unknown> };
 
 /** The environment a test node runs with: its own SQLite file in `dataDir`, quiet, the test secret. */
 export function testNodeEnv(dataDir: string) {
@@ -180,23 +171,16 @@ export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 10_
   throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
 }
 
-export const GOLDEN = ["agent_started", "agent_thinking", "tool_executing", "tool_completed", "agent_completed"];
+/** The golden path as the contract declares it (tests compare with it, never with a copy). */
+export { GOLDEN_PATH } from "../../contract";
 
 // ---- Helpers for the router suites (tests/integration/router-*.test.ts) ----
 
 /** Resolves after `ms` milliseconds. */
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** A session as GET /api/sessions/:id returns it (the fields the suites read). */
-export interface SessionBody {
-  id: string;
-  user_id: string;
-  thread_id: string;
-  status: "running" | "passed" | "failed" | "cancelled";
-  verdict: { passed: boolean; reasons: string[]; details?: string[] };
-  inbound: Record<string, unknown>[];
-  events: { type: string; seq?: number; payload: Record<string, unknown>; deliveries: { connection_id: string; delivered: boolean }[] }[];
-}
+/** A session as GET /api/sessions/:id returns it. */
+export type SessionBody = SessionDetail;
 
 /** GETs an operator API path and returns its JSON body, failing on a non-2xx status. */
 export async function apiJson<T = any>(t: TestNode, path: string): Promise<T> {
