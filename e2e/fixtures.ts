@@ -1,6 +1,10 @@
 import { test as base, expect, type Page } from "@playwright/test";
 import { SignJWT } from "jose";
 import { io, type Socket } from "socket.io-client";
+import type { Ack } from "../contract/ack";
+import type { ClientEnvelope, Faults } from "../contract/client-messages";
+import type { ServerEvent } from "../contract/server-events";
+import type { ChatClientToServer, ChatServerToClient } from "../contract/socket-events";
 
 /** Must match scripts/e2e-server.mjs: tests mint their own tokens with the server's secret. */
 export const AUTH_SECRET = "e2e-secret-please-change-0123456789";
@@ -23,26 +27,8 @@ export function uniqueUser(prefix: string): string {
   return `e2e-${prefix}-${Date.now().toString(36)}${Math.floor(Math.random() * 1e4).toString(36)}`;
 }
 
-export interface ServerEvent {
-  type: string;
-  payload: Record<string, unknown>;
-  user_id: string | null;
-  run_id?: string;
-  thread_id?: string;
-  seq?: number;
-  trace_id: string;
-}
-
-export type Ack =
-  | { ok: true; type: string; message_id: string; trace_id: string; run_id?: string; thread_id?: string }
-  | { ok: false; error: { code: string; message: string }; trace_id: string };
-
-export interface Envelope {
-  type: string;
-  payload?: Record<string, unknown>;
-  message_id?: string;
-  thread_id?: string;
-}
+/** A socket on the chat namespace, typed from the contract's event maps. */
+type ChatSocket = Socket<ChatServerToClient, ChatClientToServer>;
 
 /** A real chat client on the `/` namespace, as a product would connect. */
 export class ChatClient {
@@ -51,9 +37,9 @@ export class ChatClient {
 
   private constructor(
     readonly userId: string,
-    readonly socket: Socket,
+    readonly socket: ChatSocket,
   ) {
-    socket.on("event", (evt: ServerEvent) => {
+    socket.on("event", (evt) => {
       this.events.push(evt);
       for (const w of this.#waiters) w();
     });
@@ -62,7 +48,7 @@ export class ChatClient {
   static async connect(userId: string): Promise<ChatClient> {
     const token = await mintToken(userId, "user");
     // forceNew: every client is its own connection, even for the same user.
-    const socket = io(SERVER_URL, { auth: { token }, transports: ["websocket"], forceNew: true, reconnection: false });
+    const socket: ChatSocket = io(SERVER_URL, { auth: { token }, transports: ["websocket"], forceNew: true, reconnection: false });
     const client = new ChatClient(userId, socket);
     await new Promise<void>((resolve, reject) => {
       socket.once("connect", () => resolve());
@@ -71,8 +57,8 @@ export class ChatClient {
     return client;
   }
 
-  async send(envelope: Envelope): Promise<Ack> {
-    return (await this.socket.timeout(15_000).emitWithAck("message", envelope)) as Ack;
+  async send(envelope: ClientEnvelope): Promise<Ack> {
+    return this.socket.timeout(15_000).emitWithAck("message", envelope);
   }
 
   /** Waits until an event matching `pred` has arrived (including ones already received). */
@@ -96,7 +82,7 @@ export class ChatClient {
   }
 
   /** Sends a user_message and waits for its run to end; returns the run id and how it ended. */
-  async run(content: string, simulate?: Record<string, unknown>): Promise<{ runId: string; end: ServerEvent }> {
+  async run(content: string, simulate?: Faults): Promise<{ runId: string; end: ServerEvent }> {
     const ack = await this.send({ type: "user_message", payload: simulate ? { content, simulate } : { content } });
     if (!ack.ok) throw new Error(`user_message refused: ${ack.error.code} ${ack.error.message}`);
     const runId = ack.run_id;

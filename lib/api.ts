@@ -1,244 +1,54 @@
 /**
- * Typed client for the operator HTTP API (PROTOCOL.md "Operator surfaces"). Browser only: it talks
- * to the same origin with the login cookie and never imports anything from server/.
+ * Fetch helpers for the operator HTTP API. Every type comes from the contract's `OperatorApi` map;
+ * nothing here declares a response shape. Browser only: same origin, cookie auth, never server/.
  */
+import { isErrorCode, SwitchyardError } from "@/contract/errors";
+import type { Endpoint, OperatorApi, ResponseOf, SessionQuery, TraceQuery } from "@/contract/operator-api";
+import type { ReplayFaults } from "@/contract/sessions";
 
-export type UserId = string;
-export type ConnectionId = string;
-export type RunId = string;
-export type TraceId = string;
-export type NodeId = string;
+type MethodOf<E extends Endpoint> = E extends `${infer M} ${string}` ? M : never;
+type PathOf<E extends Endpoint> = E extends `${string} ${infer P}` ? P : never;
+type ParamNames<P extends string> = P extends `${string}:${infer N}/${infer Rest}`
+  ? N | ParamNames<Rest>
+  : P extends `${string}:${infer N}`
+    ? N
+    : never;
 
-/** Trace kinds of the contract, one per routing step. */
-export const TRACE_KINDS = [
-  "received",
-  "rejected",
-  "routed",
-  "handler_started",
-  "handler_finished",
-  "handler_failed",
-  "emitted",
-  "delivered",
-  "undelivered",
-  "acknowledged",
-  "connection_opened",
-  "connection_closed",
-  "isolation_violation",
-  "session_verdict",
-] as const;
-export type TraceKind = (typeof TRACE_KINDS)[number];
+/** What a call of endpoint `E` needs: its path parameters, its query, its body, as the contract says. */
+export type CallOptions<E extends Endpoint> = ([ParamNames<PathOf<E>>] extends [never]
+  ? { params?: undefined }
+  : { params: Record<ParamNames<PathOf<E>>, string> }) &
+  (OperatorApi[E] extends { query: infer Q } ? { query?: Q } : { query?: undefined }) &
+  (OperatorApi[E] extends { body: infer B } ? { body: B } : { body?: undefined }) & {
+    /** Login itself must not bounce to /login on 401: it shows the error instead. */
+    redirectOn401?: boolean;
+    signal?: AbortSignal;
+  };
 
-/** The five event kinds of a passing run, in order. */
-export const GOLDEN_PATH = ["agent_started", "agent_thinking", "tool_executing", "tool_completed", "agent_completed"] as const;
-export type GoldenType = (typeof GOLDEN_PATH)[number];
-
-export const SESSION_STATUSES = ["running", "passed", "failed", "cancelled"] as const;
-export type SessionStatus = (typeof SESSION_STATUSES)[number];
-
-export interface ApiErrorBody {
-  error: { code: string; message: string };
+/** What `request` reads of its options once the endpoint's types have been checked. */
+interface LooseOptions {
+  params?: Record<string, string>;
+  query?: unknown;
+  body?: unknown;
+  redirectOn401?: boolean;
+  signal?: AbortSignal;
 }
 
-export interface TraceEvent {
-  id: string;
-  trace_id: TraceId;
-  /** Epoch milliseconds (the server also tolerates ISO strings here). */
-  ts: number | string;
-  node_id: NodeId;
-  kind: TraceKind;
-  user_id?: UserId | null;
-  connection_id?: ConnectionId | null;
-  message_type?: string | null;
-  handler?: string | null;
-  run_id?: RunId | null;
-  thread_id?: string | null;
-  duration_ms?: number | null;
-  error?: { code: string; message: string } | null;
-}
+/** The options argument, optional when nothing in it is required. */
+type OptionsArg<E extends Endpoint> = object extends CallOptions<E> ? [opts?: CallOptions<E>] : [opts: CallOptions<E>];
 
-export interface HandlerStats {
-  count: number;
-  errors: number;
-  p50_ms: number | null;
-  p99_ms: number | null;
-}
-
-export interface HandlerInfo {
-  type: string;
-  aliases: string[];
-  handler: string;
-  source: string;
-  stats: HandlerStats;
-}
-
-export interface UnhandledType {
-  type: string;
-  count: number;
-  last_seen: string | number | null;
-}
-
-export interface UserSummary {
-  user_id: UserId;
-  connections: number;
-  events_delivered: number;
-  isolation_violations: number;
-  last_activity: string | number | null;
-}
-
-export interface ConnectionInfo {
-  connection_id: ConnectionId;
-  user_id: UserId;
-  node_id: NodeId;
-  connected_at: string | number;
-  last_activity: string | number | null;
-}
-
-export interface SeriesPoint {
-  /** ISO time (or epoch ms) of the second this point covers. */
-  t: string | number;
-  messages: number;
-  events: number;
-  errors: number;
-  p50_ms: number | null;
-  p99_ms: number | null;
-}
-
-export interface Stats {
-  connections: number;
-  users: number;
-  messages_routed: number;
-  events_delivered: number;
-  errors: number;
-  isolation_violations: number;
-  sessions: { passed: number; failed: number; running: number };
-}
-
-export interface Health {
-  status: "ok" | "degraded";
-  node_id: NodeId;
-  version: string;
-  uptime_s: number;
-  db: string;
-}
-
-/** A verdict reason: the contract names codes; a server may send them bare or with detail. */
-export type VerdictReason =
-  string | { code?: string; reason?: string; kind?: string; message?: string; detail?: string; type?: string; seq?: number };
-
-export interface Verdict {
-  passed: boolean;
-  reasons: VerdictReason[];
-  /** One line per finding naming the event involved (session detail only). */
-  details?: string[];
-}
-
-export interface SessionSummary {
-  id: RunId;
-  user_id: UserId;
-  thread_id: string | null;
-  status: SessionStatus;
-  verdict: Verdict | null;
-  agent_name?: string | null;
-  agent_version?: string | null;
-  faults?: unknown;
-  started_at: string | number;
-  ended_at?: string | number | null;
-  node_id?: NodeId | null;
-  duration_ms?: number | null;
-  events_count?: number;
-}
-
-export interface SessionInbound {
-  type: string;
-  message_id: string | null;
-  payload: unknown;
-  at_ms: number;
-}
-
-export interface SessionDelivery {
-  connection_id: ConnectionId;
-  delivered: boolean;
-  recovered?: boolean;
-  acknowledged?: boolean;
-}
-
-export interface SessionEvent {
-  type: string;
-  seq?: number | null;
-  payload: unknown;
-  emitted_at_ms: number;
-  deliveries: SessionDelivery[];
-}
-
-export interface SessionDetail extends SessionSummary {
-  inbound: SessionInbound[];
-  events: SessionEvent[];
-}
-
-export const DIFF_STATUSES = ["same", "missing", "extra", "changed"] as const;
-export type DiffStatus = (typeof DIFF_STATUSES)[number];
-
-export interface DiffEntry {
-  status: DiffStatus;
-  type: string;
-  recorded?: unknown;
-  replayed?: unknown;
-  changes?: unknown;
-}
-
-export interface ReplayDiff {
-  first_divergence: number | null;
-  entries: DiffEntry[];
-}
-
-export type ReplayFaults = "recorded" | "none";
-
-export interface ReplayResult {
-  replay_id: string;
-  verdict: Verdict;
-  diff: ReplayDiff;
-}
-
-/** One earlier replay; the list may carry the full result or only its summary. */
-export interface ReplaySummary {
-  replay_id: string;
-  faults?: string | null;
-  created_at?: string | number | null;
-  verdict?: Verdict | null;
-  diff?: ReplayDiff | null;
-}
-
-export interface TraceFilter {
-  run_id?: string;
-  user_id?: string;
-  type?: string;
-  kind?: TraceKind;
-  limit?: number;
-}
-
-export interface SessionFilter {
-  status?: SessionStatus;
-  user_id?: string;
-  limit?: number;
-}
-
-/** An API failure with the contract's error code (or HTTP_<status> / NETWORK when there was none). */
-export class ApiError extends Error {
-  readonly status: number;
-  readonly code: string;
-
-  constructor(status: number, code: string, message: string) {
-    super(message);
-    this.name = "ApiError";
-    this.status = status;
-    this.code = code;
+/** The URL of an endpoint: path parameters filled in, the query appended. */
+export function urlOf<E extends Endpoint>(endpoint: E, params?: Record<string, string>, query?: unknown): string {
+  const path = endpoint
+    .slice(endpoint.indexOf(" ") + 1)
+    .replace(/:([A-Za-z_]+)/g, (_, name: string) => encodeURIComponent(params?.[name] ?? ""));
+  const sp = new URLSearchParams();
+  for (const [k, v] of Object.entries(typeof query === "object" && query !== null ? query : {})) {
+    if (v === undefined || v === null || v === "") continue;
+    sp.set(k, String(v));
   }
-}
-
-function isErrorBody(v: unknown): v is ApiErrorBody {
-  if (typeof v !== "object" || v === null || !("error" in v)) return false;
-  const e = v.error;
-  return typeof e === "object" && e !== null && "code" in e;
+  const s = sp.toString();
+  return s ? `${path}?${s}` : path;
 }
 
 let redirecting = false;
@@ -251,30 +61,25 @@ function redirectToLogin(): void {
   window.location.assign("/login");
 }
 
-function query(params: object): string {
-  const sp = new URLSearchParams();
-  for (const [k, v] of Object.entries(params)) {
-    if (v === undefined || v === null || v === "") continue;
-    sp.set(k, String(v));
+/** The error a failed answer stands for: the contract's body when there is one, BAD_RESPONSE otherwise. */
+function errorOf(status: number, data: unknown, what: string): SwitchyardError {
+  if (typeof data === "object" && data !== null && "error" in data) {
+    const e = data.error;
+    if (typeof e === "object" && e !== null && "code" in e && "message" in e && isErrorCode(e.code) && typeof e.message === "string") {
+      return new SwitchyardError(e.code, e.message, { status });
+    }
   }
-  const s = sp.toString();
-  return s ? `?${s}` : "";
+  return new SwitchyardError("BAD_RESPONSE", `${what} failed with HTTP ${status}.`, { status });
 }
 
-interface RequestOptions {
-  method?: "GET" | "POST" | "DELETE";
-  body?: unknown;
-  /** Login itself must not bounce to /login on 401: it shows the error instead. */
-  redirectOn401?: boolean;
-  signal?: AbortSignal;
-}
-
-/** The one fetch of the dashboard: same origin, cookie auth, contract errors turned into ApiError. */
-export async function request<T>(path: string, opts: RequestOptions = {}): Promise<T> {
-  const { method = "GET", body, redirectOn401 = true, signal } = opts;
+/** The one fetch of the dashboard: same origin, cookie auth, failures thrown as SwitchyardError. */
+export async function request<E extends Endpoint>(endpoint: E, ...[opts]: OptionsArg<E>): Promise<ResponseOf<E>> {
+  const { params, query, body, redirectOn401 = true, signal }: LooseOptions = opts ?? {};
+  const method = endpoint.slice(0, endpoint.indexOf(" ")) as MethodOf<E>;
+  const url = urlOf(endpoint, params, query);
   let res: Response;
   try {
-    res = await fetch(path, {
+    res = await fetch(url, {
       method,
       credentials: "same-origin",
       headers: body === undefined ? { accept: "application/json" } : { accept: "application/json", "content-type": "application/json" },
@@ -284,56 +89,51 @@ export async function request<T>(path: string, opts: RequestOptions = {}): Promi
     });
   } catch (err) {
     if (err instanceof DOMException && err.name === "AbortError") throw err;
-    throw new ApiError(0, "NETWORK", "The server is unreachable.");
+    throw new SwitchyardError("NETWORK", "The server is unreachable.", { status: 0, cause: err });
   }
   const text = await res.text();
   let data: unknown = undefined;
-  if (text) {
-    try {
-      data = JSON.parse(text);
-    } catch {
-      data = undefined;
-    }
+  try {
+    data = text ? JSON.parse(text) : undefined;
+  } catch {
+    data = undefined;
   }
   if (!res.ok) {
     if (res.status === 401 && redirectOn401) redirectToLogin();
-    if (isErrorBody(data)) throw new ApiError(res.status, data.error.code, data.error.message);
-    throw new ApiError(res.status, `HTTP_${res.status}`, `${method} ${path} failed with HTTP ${res.status}.`);
+    throw errorOf(res.status, data, `${method} ${url}`);
   }
-  return data as T;
+  if (data === undefined) throw new SwitchyardError("BAD_RESPONSE", `${method} ${url} answered without JSON.`, { status: res.status });
+  return data as ResponseOf<E>;
 }
+
+type PathsOf<M extends string> = Endpoint extends infer E ? (E extends `${M} ${infer P}` ? P : never) : never;
+
+export const get = <P extends PathsOf<"GET">>(path: P, ...opts: OptionsArg<Extract<Endpoint, `GET ${P}`>>) =>
+  request(`GET ${path}` as Extract<Endpoint, `GET ${P}`>, ...opts);
+export const post = <P extends PathsOf<"POST">>(path: P, ...opts: OptionsArg<Extract<Endpoint, `POST ${P}`>>) =>
+  request(`POST ${path}` as Extract<Endpoint, `POST ${P}`>, ...opts);
+export const del = <P extends PathsOf<"DELETE">>(path: P, ...opts: OptionsArg<Extract<Endpoint, `DELETE ${P}`>>) =>
+  request(`DELETE ${path}` as Extract<Endpoint, `DELETE ${P}`>, ...opts);
 
 /** The largest `limit` a list endpoint accepts. */
 export const LIST_MAX = 1000;
 
-/** Typed wrappers, one per endpoint of the contract. */
+/** One wrapper per endpoint the console calls; every answer's type is the contract's. */
 export const api = {
-  health: () => request<Health>("/api/health"),
-  login: (token: string) => request<unknown>("/api/session", { method: "POST", body: { token }, redirectOn401: false }),
-  logout: () => request<unknown>("/api/session", { method: "DELETE", redirectOn401: false }),
-  stats: () => request<Stats>("/api/stats"),
-  series: (minutes: number) => request<SeriesPoint[]>(`/api/stats/series${query({ minutes })}`),
-  handlers: () => request<HandlerInfo[]>("/api/handlers"),
-  unhandled: () => request<UnhandledType[]>("/api/handlers/unhandled"),
+  health: () => get("/api/health"),
+  login: (token: string) => post("/api/session", { body: { token }, redirectOn401: false }),
+  logout: () => del("/api/session", { redirectOn401: false }),
+  stats: () => get("/api/stats"),
+  series: (minutes: number) => get("/api/stats/series", { query: { minutes } }),
+  handlers: () => get("/api/handlers"),
+  unhandled: () => get("/api/handlers/unhandled"),
   // Lists default to 100 rows; these two are read whole (up to the contract's max) to join them.
-  users: () => request<UserSummary[]>(`/api/users${query({ limit: LIST_MAX })}`),
-  connections: () => request<ConnectionInfo[]>(`/api/connections${query({ limit: LIST_MAX })}`),
-  traces: (f: TraceFilter) => request<TraceEvent[]>(`/api/traces${query(f)}`),
-  sessions: (f: SessionFilter) => request<SessionSummary[]>(`/api/sessions${query(f)}`),
-  session: (id: string) => request<SessionDetail>(`/api/sessions/${encodeURIComponent(id)}`),
-  replay: (id: string, faults: ReplayFaults) =>
-    request<ReplayResult>(`/api/sessions/${encodeURIComponent(id)}/replay`, { method: "POST", body: { faults } }),
-  replays: (id: string) => request<ReplaySummary[]>(`/api/sessions/${encodeURIComponent(id)}/replays`),
-  exportUrl: (id: string) => `/api/sessions/${encodeURIComponent(id)}/export`,
+  users: () => get("/api/users", { query: { limit: LIST_MAX } }),
+  connections: () => get("/api/connections", { query: { limit: LIST_MAX } }),
+  traces: (query: TraceQuery) => get("/api/traces", { query }),
+  sessions: (query: SessionQuery) => get("/api/sessions", { query }),
+  session: (id: string) => get("/api/sessions/:id", { params: { id } }),
+  replay: (id: string, faults: ReplayFaults) => post("/api/sessions/:id/replay", { params: { id }, body: { faults } }),
+  replays: (id: string) => get("/api/sessions/:id/replays", { params: { id } }),
+  exportUrl: (id: string) => urlOf("GET /api/sessions/:id/export", { id }),
 } as const;
-
-/** A reason as a code plus optional detail, whatever shape the server sent. */
-export function reasonParts(r: VerdictReason): { code: string; detail: string | null } {
-  if (typeof r === "string") {
-    const i = r.indexOf(":");
-    return i > 0 ? { code: r.slice(0, i).trim(), detail: r.slice(i + 1).trim() || null } : { code: r, detail: null };
-  }
-  const code = r.code ?? r.reason ?? r.kind ?? "unknown";
-  const detail = r.message ?? r.detail ?? (r.type ? `${r.type}${r.seq !== undefined ? ` #${r.seq}` : ""}` : null);
-  return { code, detail };
-}

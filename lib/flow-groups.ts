@@ -1,5 +1,4 @@
-import type { TraceEvent, TraceKind } from "./api";
-import { toMs } from "./format";
+import type { TraceEvent, TraceKind } from "@/contract/trace";
 
 /** One inbound message (or connection change) and everything the router did because of it. */
 export interface FlowGroup {
@@ -13,7 +12,7 @@ export interface FlowGroup {
   message_type: string | null;
   handler: string | null;
   run_id: string | null;
-  node_id: string | null;
+  node_id: string;
   handler_ms: number | null;
   emitted: Map<string, number>;
   emitted_count: number;
@@ -28,17 +27,17 @@ export interface FlowGroup {
 
 const BAD_KINDS: ReadonlySet<TraceKind> = new Set(["rejected", "handler_failed", "isolation_violation", "undelivered"]);
 
-function newGroup(e: TraceEvent, ts: number): FlowGroup {
+function newGroup(e: TraceEvent): FlowGroup {
   return {
     trace_id: e.trace_id,
     events: [],
-    first_ts: ts,
-    last_ts: ts,
+    first_ts: e.ts,
+    last_ts: e.ts,
     user_id: null,
     message_type: null,
     handler: null,
     run_id: null,
-    node_id: null,
+    node_id: e.node_id,
     handler_ms: null,
     emitted: new Map(),
     emitted_count: 0,
@@ -51,14 +50,13 @@ function newGroup(e: TraceEvent, ts: number): FlowGroup {
   };
 }
 
-function add(g: FlowGroup, e: TraceEvent, ts: number): void {
+function add(g: FlowGroup, e: TraceEvent): void {
   g.events.push(e);
-  if (ts < g.first_ts) g.first_ts = ts;
-  if (ts > g.last_ts) g.last_ts = ts;
+  if (e.ts < g.first_ts) g.first_ts = e.ts;
+  if (e.ts > g.last_ts) g.last_ts = e.ts;
   g.has.add(e.kind);
   g.user_id ??= e.user_id ?? null;
   g.run_id ??= e.run_id ?? null;
-  g.node_id ??= e.node_id ?? null;
   if (e.kind === "received" || e.kind === "rejected" || e.kind === "routed") g.message_type = e.message_type ?? g.message_type;
   else if (!g.message_type && e.kind !== "emitted" && e.kind !== "delivered" && e.kind !== "undelivered" && e.kind !== "acknowledged")
     g.message_type = e.message_type ?? null;
@@ -66,7 +64,7 @@ function add(g: FlowGroup, e: TraceEvent, ts: number): void {
   switch (e.kind) {
     case "handler_finished":
     case "handler_failed":
-      if (e.duration_ms !== undefined && e.duration_ms !== null) g.handler_ms = e.duration_ms;
+      if (e.duration_ms !== undefined) g.handler_ms = e.duration_ms;
       break;
     case "emitted": {
       const t = e.message_type ?? "event";
@@ -100,13 +98,12 @@ function add(g: FlowGroup, e: TraceEvent, ts: number): void {
 export function groupTraces(events: readonly TraceEvent[]): FlowGroup[] {
   const byTrace = new Map<string, FlowGroup>();
   for (const e of events) {
-    const ts = toMs(e.ts) ?? 0;
     let g = byTrace.get(e.trace_id);
     if (!g) {
-      g = newGroup(e, ts);
+      g = newGroup(e);
       byTrace.set(e.trace_id, g);
     }
-    add(g, e, ts);
+    add(g, e);
   }
   const starters = new Map<string, FlowGroup>();
   for (const g of byTrace.values()) if (g.run_id && g.has.has("received")) starters.set(g.run_id, g);
@@ -114,12 +111,12 @@ export function groupTraces(events: readonly TraceEvent[]): FlowGroup[] {
   for (const g of byTrace.values()) {
     const owner = g.run_id && !g.has.has("received") ? starters.get(g.run_id) : undefined;
     if (owner && owner !== g) {
-      for (const e of g.events) add(owner, e, toMs(e.ts) ?? 0);
+      for (const e of g.events) add(owner, e);
       continue;
     }
     out.push(g);
   }
-  for (const g of out) g.events.sort((a, b) => (toMs(a.ts) ?? 0) - (toMs(b.ts) ?? 0));
+  for (const g of out) g.events.sort((a, b) => a.ts - b.ts);
   out.sort((a, b) => b.first_ts - a.first_ts);
   return out;
 }
@@ -134,7 +131,7 @@ export interface FlowFilter {
 
 export const EMPTY_FLOW_FILTER: FlowFilter = { user_id: "", type: "", handler: "", kind: "", run_id: "" };
 
-function contains(v: string | null | undefined, q: string): boolean {
+function contains(v: string | undefined, q: string): boolean {
   return !!v && v.toLowerCase().includes(q);
 }
 

@@ -1,4 +1,8 @@
-/** Display helpers shared by every page; all tolerate null and both epoch-ms and ISO times. */
+/**
+ * Display helpers shared by every page. Times come as the contract types them: ISO 8601 strings from
+ * the HTTP API, epoch milliseconds in trace events; null where a time is not known yet (a running
+ * session's end).
+ */
 
 export function toMs(t: string | number | null | undefined): number | null {
   if (t === null || t === undefined) return null;

@@ -14,47 +14,13 @@ import {
   type ReactNode,
 } from "react";
 import { io, type Socket } from "socket.io-client";
-import type { ConnectionInfo, HandlerInfo, SeriesPoint, Stats, TraceEvent, TraceKind } from "./api";
+import type { SeriesPoint } from "@/contract/operator-api";
+import type { InspectorClientToServer, InspectorServerToClient } from "@/contract/socket-events";
+import type { TraceFilter, TraceKind } from "@/contract/trace";
 import { queryKeys } from "./query-keys";
 import { TraceTail, type TailSnapshot } from "./trace-tail";
 
-/** The filter of `subscribe`; `{}` means everything. */
-export interface InspectorFilter {
-  user_id?: string;
-  type?: string;
-  kind?: TraceKind;
-  run_id?: string;
-  node_id?: string;
-}
-
-export interface InspectorSnapshot {
-  handlers: HandlerInfo[];
-  connections: ConnectionInfo[];
-  stats: Stats;
-  /** Extension of this server: the last SERIES_MINUTES of points, so the charts start full. */
-  series?: SeriesPoint[];
-}
-
-export interface TraceBatch {
-  events: TraceEvent[];
-  dropped: number;
-}
-
-interface ServerToClientEvents {
-  snapshot: (s: InspectorSnapshot) => void;
-  stats: (p: SeriesPoint) => void;
-  /** Extension of this server: the /api/stats totals, once a second. */
-  totals: (s: Stats) => void;
-  trace: (b: TraceBatch | TraceEvent[]) => void;
-}
-
-interface ClientToServerEvents {
-  subscribe: (f: InspectorFilter) => void;
-  pause: () => void;
-  resume: () => void;
-}
-
-type InspectorSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+type InspectorSocket = Socket<InspectorServerToClient, InspectorClientToServer>;
 
 export type InspectorStatus = "connecting" | "live" | "reconnecting" | "unauthorized" | "forbidden";
 
@@ -68,9 +34,9 @@ export interface InspectorContextValue {
   /** The last connect error, for the status indicator's tooltip. */
   lastError: string | null;
   tail: TraceTail;
-  filter: InspectorFilter;
+  filter: TraceFilter;
   paused: boolean;
-  subscribe: (f: InspectorFilter) => void;
+  subscribe: (f: TraceFilter) => void;
   pause: () => void;
   resume: () => void;
 }
@@ -116,7 +82,7 @@ function appendPoint(old: SeriesPoint[] | undefined, p: SeriesPoint): SeriesPoin
   return next.length > SERIES_CAP ? next.slice(next.length - SERIES_CAP) : next;
 }
 
-function isEmptyFilter(f: InspectorFilter): boolean {
+function isEmptyFilter(f: TraceFilter): boolean {
   return Object.values(f).every((v) => v === undefined || v === "");
 }
 
@@ -125,12 +91,12 @@ export function InspectorProvider({ children }: { children: ReactNode }): ReactN
   const qc = useQueryClient();
   const [status, setStatus] = useState<InspectorStatus>("connecting");
   const [lastError, setLastError] = useState<string | null>(null);
-  const [filter, setFilter] = useState<InspectorFilter>({});
+  const [filter, setFilter] = useState<TraceFilter>({});
   const [paused, setPaused] = useState(false);
   const tail = useMemo(() => new TraceTail(TAIL_CAPACITY, 250), []);
   const socketRef = useRef<InspectorSocket | null>(null);
   // The latest filter and pause state, re-sent after every reconnect.
-  const stateRef = useRef<{ filter: InspectorFilter; paused: boolean }>({ filter: {}, paused: false });
+  const stateRef = useRef<{ filter: TraceFilter; paused: boolean }>({ filter: {}, paused: false });
 
   useEffect(() => {
     const socket: InspectorSocket = io("/inspector", { withCredentials: true, transports: ["websocket"] });
@@ -166,20 +132,18 @@ export function InspectorProvider({ children }: { children: ReactNode }): ReactN
       if (!socket.active) retry = setTimeout(() => socket.connect(), 2000);
     });
     socket.on("snapshot", (s) => {
-      if (Array.isArray(s.handlers)) qc.setQueryData(queryKeys.handlers(), s.handlers);
-      if (Array.isArray(s.connections)) qc.setQueryData(queryKeys.connections(), s.connections);
-      if (s.stats && typeof s.stats === "object") qc.setQueryData(queryKeys.stats(), s.stats);
-      if (Array.isArray(s.series)) qc.setQueryData(queryKeys.series(SERIES_MINUTES), s.series);
+      qc.setQueryData(queryKeys.handlers(), s.handlers);
+      qc.setQueryData(queryKeys.connections(), s.connections);
+      qc.setQueryData(queryKeys.stats(), s.stats);
+      qc.setQueryData(queryKeys.series(SERIES_MINUTES), s.series);
     });
     socket.on("totals", (s) => {
-      if (s && typeof s === "object") qc.setQueryData(queryKeys.stats(), s);
+      qc.setQueryData(queryKeys.stats(), s);
     });
     socket.on("stats", (p) => {
       qc.setQueryData<SeriesPoint[]>(queryKeys.series(SERIES_MINUTES), (old) => appendPoint(old, p));
     });
-    socket.on("trace", (b) => {
-      const events = Array.isArray(b) ? b : Array.isArray(b.events) ? b.events : [];
-      const dropped = Array.isArray(b) ? 0 : Number(b.dropped) || 0;
+    socket.on("trace", ({ events, dropped }) => {
       tail.push(events, dropped);
       for (const e of events) {
         const keys = INVALIDATES[e.kind];
@@ -198,11 +162,9 @@ export function InspectorProvider({ children }: { children: ReactNode }): ReactN
 
   useEffect(() => () => tail.dispose(), [tail]);
 
-  const subscribe = useCallback((f: InspectorFilter) => {
-    const clean: InspectorFilter = {};
-    for (const [k, v] of Object.entries(f) as [keyof InspectorFilter, string | undefined][]) {
-      if (v) (clean as Record<string, string>)[k] = v;
-    }
+  const subscribe = useCallback((f: TraceFilter) => {
+    // Empty inputs mean "any": the server would match them literally.
+    const clean: TraceFilter = Object.fromEntries(Object.entries(f).filter(([, v]) => v));
     stateRef.current.filter = clean;
     setFilter(clean);
     socketRef.current?.emit("subscribe", clean);

@@ -1,5 +1,5 @@
 import { QueryClient } from "@tanstack/react-query";
-import { ApiError } from "./api";
+import { SwitchyardError } from "@/contract/errors";
 
 /** The dashboard's one QueryClient: short stale times (live data), no retries on auth errors. */
 export function createQueryClient(): QueryClient {
@@ -9,7 +9,7 @@ export function createQueryClient(): QueryClient {
         staleTime: 1_000,
         refetchOnWindowFocus: true,
         retry: (failures, err) => {
-          if (err instanceof ApiError && err.status >= 400 && err.status < 500) return false;
+          if (err instanceof SwitchyardError && err.status >= 400 && err.status < 500) return false;
           return failures < 2;
         },
       },

@@ -1,4 +1,4 @@
-import type { SessionFilter, TraceFilter } from "./api";
+import type { SessionQuery, TraceQuery } from "@/contract/operator-api";
 
 /**
  * One query-key factory for every /api endpoint. Every key starts with "api" so a logout can drop
@@ -14,9 +14,9 @@ export const queryKeys = {
   users: () => ["api", "users"] as const,
   connections: () => ["api", "connections"] as const,
   tracesAll: () => ["api", "traces"] as const,
-  traces: (f: TraceFilter) => ["api", "traces", f] as const,
+  traces: (f: TraceQuery) => ["api", "traces", f] as const,
   sessionsAll: () => ["api", "sessions"] as const,
-  sessions: (f: SessionFilter) => ["api", "sessions", "list", f] as const,
+  sessions: (f: SessionQuery) => ["api", "sessions", "list", f] as const,
   session: (id: string) => ["api", "sessions", "detail", id] as const,
   replays: (id: string) => ["api", "sessions", "replays", id] as const,
 } as const;

@@ -1,5 +1,5 @@
-import { GOLDEN_PATH, reasonParts, type SessionDetail, type SessionEvent } from "./api";
-import { toMs } from "./format";
+import { GOLDEN_PATH, type GoldenType } from "@/contract/run-events";
+import type { SessionDetail, SessionEvent, VerdictReason } from "@/contract/sessions";
 
 /** The server's default GOLDEN_GAP_MS; the real value is not exposed, so a `gap` reason also marks the widest gap. */
 export const DEFAULT_GAP_MS = 15_000;
@@ -12,7 +12,7 @@ export interface Gap {
 }
 
 export interface GoldenStep {
-  type: string;
+  type: GoldenType;
   first: SessionEvent | null;
   count: number;
 }
@@ -26,7 +26,7 @@ export interface SessionAnalysis {
   golden: GoldenStep[];
   undelivered: number;
   recovered: number;
-  reasonCodes: Set<string>;
+  reasonCodes: ReadonlySet<VerdictReason>;
 }
 
 /** Everything the timeline marks, derived once from the session detail. */
@@ -46,7 +46,7 @@ export function analyseSession(s: SessionDetail): SessionAnalysis {
       if (d.recovered) recovered++;
     }
   }
-  const reasonCodes = new Set((s.verdict?.reasons ?? []).map((r) => reasonParts(r).code));
+  const reasonCodes = new Set(s.verdict.reasons);
 
   const gaps: Gap[] = [];
   let widest: Gap | null = null;
@@ -76,10 +76,7 @@ export function analyseSession(s: SessionDetail): SessionAnalysis {
 
   const lastInbound = Math.max(0, ...s.inbound.map((m) => m.at_ms));
   const lastEvent = Math.max(0, ...events.map((e) => e.emitted_at_ms));
-  const started = toMs(s.started_at);
-  const ended = toMs(s.ended_at ?? null);
-  const runMs = started !== null && ended !== null ? ended - started : 0;
-  const span_ms = Math.max(lastInbound, lastEvent, runMs, 1);
+  const span_ms = Math.max(lastInbound, lastEvent, s.duration_ms ?? 0, 1);
   return { events, connections, span_ms, gaps, missingSeq, golden, undelivered, recovered, reasonCodes };
 }
 

@@ -1,4 +1,4 @@
-import type { TraceEvent } from "./api";
+import type { TraceEvent } from "@/contract/trace";
 
 /** What readers of the tail see: an immutable view, replaced at most every `notifyMs`. */
 export interface TailSnapshot {

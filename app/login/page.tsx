@@ -2,10 +2,11 @@
 
 import { useState, type FormEvent } from "react";
 import { ThemeToggle } from "@/components/ui/theme-toggle";
-import { ApiError, api } from "@/lib/api";
+import { SwitchyardError } from "@/contract/errors";
+import { api } from "@/lib/api";
 
 function describe(err: unknown): string {
-  if (err instanceof ApiError) {
+  if (err instanceof SwitchyardError) {
     if (err.status === 403) return `Refused: this token is not an operator token (${err.message})`;
     if (err.status === 401) return `Refused: the token is invalid or expired (${err.message})`;
     return `${err.code}: ${err.message}`;

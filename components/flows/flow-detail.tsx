@@ -1,10 +1,11 @@
 import Link from "next/link";
 import { memo } from "react";
+import type { TraceKind } from "@/contract/trace";
 import type { FlowGroup } from "@/lib/flow-groups";
-import { fmtClock, fmtMs, fmtSpan, shortId, toMs } from "@/lib/format";
+import { fmtClock, fmtMs, fmtSpan, shortId } from "@/lib/format";
 import { Empty } from "@/components/ui/states";
 
-const KIND_CLASS: Record<string, string> = {
+const KIND_CLASS: Partial<Record<TraceKind, string>> = {
   received: "k-received",
   routed: "k-received",
   handler_started: "k-handler",
@@ -42,7 +43,7 @@ function FlowDetailInner({ g }: { g: FlowGroup | null }) {
         <dt>run</dt>
         <dd className="mono">{g.run_id ? <Link href={`/sessions/${encodeURIComponent(g.run_id)}`}>{g.run_id}</Link> : "–"}</dd>
         <dt>node</dt>
-        <dd className="mono">{g.node_id ?? "–"}</dd>
+        <dd className="mono">{g.node_id}</dd>
         <dt>span</dt>
         <dd>
           {fmtMs(g.last_ts - g.first_ts)} · {g.events.length} steps
@@ -59,7 +60,7 @@ function FlowDetailInner({ g }: { g: FlowGroup | null }) {
       <div className="detail-list" style={{ maxHeight: 380, overflowY: "auto" }}>
         {g.events.map((e) => (
           <div className="detail-item" key={e.id}>
-            <span className="mono faint num">+{fmtSpan((toMs(e.ts) ?? g.first_ts) - g.first_ts)}</span>
+            <span className="mono faint num">+{fmtSpan(e.ts - g.first_ts)}</span>
             <span>
               <span className={`step ${KIND_CLASS[e.kind] ?? "k-other"}`}>{e.kind}</span>
             </span>
@@ -67,7 +68,7 @@ function FlowDetailInner({ g }: { g: FlowGroup | null }) {
               {[
                 e.message_type,
                 e.connection_id ? `→ ${shortId(e.connection_id, 9)}` : null,
-                e.duration_ms !== undefined && e.duration_ms !== null ? fmtMs(e.duration_ms) : null,
+                e.duration_ms !== undefined ? fmtMs(e.duration_ms) : null,
                 e.error ? `${e.error.code}: ${e.error.message}` : null,
               ]
                 .filter(Boolean)

@@ -1,6 +1,6 @@
 "use client";
 
-import { TRACE_KINDS } from "@/lib/api";
+import { TRACE_KINDS } from "@/contract/trace";
 import type { FlowFilter } from "@/lib/flow-groups";
 
 interface Props {

@@ -4,8 +4,9 @@ import { useQuery } from "@tanstack/react-query";
 import { PageHead } from "@/components/ui/page-head";
 import { SortTh, useSorted } from "@/components/ui/sort-header";
 import { Empty, EmptyTraffic, ErrorState, Loading } from "@/components/ui/states";
-import { api, type HandlerInfo, type UnhandledType } from "@/lib/api";
-import { fmtAgo, fmtInt, fmtMs, fmtPct, toMs } from "@/lib/format";
+import type { HandlerInfo, UnhandledType } from "@/contract/operator-api";
+import { api } from "@/lib/api";
+import { fmtAgo, fmtInt, fmtMs, fmtPct } from "@/lib/format";
 import { queryKeys } from "@/lib/query-keys";
 import { useNow } from "@/lib/use-now";
 
@@ -129,7 +130,8 @@ export function HandlersView() {
 }
 
 function UnhandledTable({ rows, now }: { rows: UnhandledType[]; now: number }) {
-  const sorted = [...rows].sort((a, b) => b.count - a.count || (toMs(b.last_seen) ?? 0) - (toMs(a.last_seen) ?? 0));
+  // ISO times of one clock sort as strings.
+  const sorted = [...rows].sort((a, b) => b.count - a.count || b.last_seen.localeCompare(a.last_seen));
   return (
     <div className="table-wrap">
       <table className="table" data-testid="unhandled-table">

@@ -4,12 +4,13 @@ import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { ReasonChips, StatusBadge } from "@/components/sessions/status-badge";
 import { Empty, ErrorState, Loading } from "@/components/ui/states";
-import { api, type SessionFilter } from "@/lib/api";
+import type { SessionQuery } from "@/contract/operator-api";
+import { api } from "@/lib/api";
 import { fmtAgo, fmtInt, fmtMs, shortId } from "@/lib/format";
 import { queryKeys } from "@/lib/query-keys";
 import { useNow } from "@/lib/use-now";
 
-const RECENT: SessionFilter = { limit: 8 };
+const RECENT: SessionQuery = { limit: 8 };
 
 /** The newest sessions, so a failure is one click away from the overview. */
 export function RecentSessions() {
@@ -44,7 +45,7 @@ export function RecentSessions() {
                   {s.user_id}
                 </td>
                 <td className="nowrap-chips">
-                  <ReasonChips reasons={s.verdict?.reasons ?? []} testId="overview-session-reasons" />
+                  <ReasonChips reasons={s.verdict.reasons} testId="overview-session-reasons" />
                 </td>
                 <td className="muted nowrap num">{fmtAgo(s.started_at, now)}</td>
               </tr>

@@ -5,7 +5,8 @@ import { useMemo, useState } from "react";
 import { TimeSeriesChart } from "@/components/charts/time-series-chart";
 import { PageHead } from "@/components/ui/page-head";
 import { EmptyTraffic, ErrorState, Loading } from "@/components/ui/states";
-import { api, type SeriesPoint } from "@/lib/api";
+import type { SeriesPoint } from "@/contract/operator-api";
+import { api } from "@/lib/api";
 import { fmtAxisMs, fmtCompact, fmtInt, fmtMs, fmtPct, fmtRate, toMs } from "@/lib/format";
 import { SERIES_MINUTES, useInspector } from "@/lib/inspector";
 import { queryKeys } from "@/lib/query-keys";
@@ -132,7 +133,7 @@ export function OverviewView() {
                 testId="stat-sessions-passed"
                 label="Sessions passed"
                 value={fmtInt(s.sessions.passed)}
-                sub={`${fmtInt(s.sessions.running)} running`}
+                sub={`${fmtInt(s.sessions.running)} running · ${fmtInt(s.sessions.cancelled)} cancelled`}
               />
               <StatCard
                 testId="stat-sessions-failed"

@@ -1,5 +1,7 @@
-/** One colour per event kind, shared by the timeline, its legend and the event table. */
-export const EVENT_COLORS: Record<string, string> = {
+import type { AgentEventType } from "@/contract/run-events";
+
+/** One colour per event kind of a run, shared by the timeline, its legend and the event table. */
+export const EVENT_COLORS: Readonly<Record<AgentEventType, string>> = {
   agent_started: "var(--accent)",
   agent_thinking: "var(--violet)",
   tool_executing: "var(--cyan)",
@@ -9,5 +11,5 @@ export const EVENT_COLORS: Record<string, string> = {
 };
 
 export function eventColor(type: string): string {
-  return EVENT_COLORS[type] ?? "var(--faint)";
+  return Object.hasOwn(EVENT_COLORS, type) ? EVENT_COLORS[type as AgentEventType] : "var(--faint)";
 }

@@ -3,47 +3,17 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { ErrorState, Loading } from "@/components/ui/states";
-import { ApiError, api, type ReplayDiff, type ReplayFaults, type Verdict } from "@/lib/api";
+import { SwitchyardError } from "@/contract/errors";
+import type { ReplayFaults, ReplayResult, Verdict } from "@/contract/sessions";
+import { api } from "@/lib/api";
 import { fmtDateTime } from "@/lib/format";
 import { queryKeys } from "@/lib/query-keys";
 import { ReasonChips } from "./status-badge";
 import { ReplayDiffView } from "./replay-diff";
 
-interface ReplayView {
-  replay_id: string;
-  faults: string | null;
-  created_at: string | number | null;
-  verdict: Verdict | null;
-  diff: ReplayDiff | null;
-}
-
-/** History rows may be API-shaped or record-shaped; read either. */
-function normalize(x: unknown): ReplayView | null {
-  if (!x || typeof x !== "object") return null;
-  const o = x as Record<string, unknown>;
-  const id = o.replay_id ?? o.id;
-  if (typeof id !== "string") return null;
-  const verdict =
-    o.verdict && typeof o.verdict === "object"
-      ? (o.verdict as Verdict)
-      : typeof o.passed === "boolean"
-        ? { passed: o.passed, reasons: Array.isArray(o.reasons) ? (o.reasons as string[]) : [] }
-        : null;
-  const diff = o.diff && typeof o.diff === "object" && Array.isArray((o.diff as ReplayDiff).entries) ? (o.diff as ReplayDiff) : null;
-  const created = o.created_at ?? o.createdAt ?? null;
-  return {
-    replay_id: id,
-    faults: typeof o.faults === "string" ? o.faults : null,
-    created_at: typeof created === "string" || typeof created === "number" ? created : null,
-    verdict,
-    diff,
-  };
-}
-
-function VerdictLine({ v }: { v: Verdict | null }) {
-  if (!v) return <span className="faint">no verdict</span>;
+function VerdictLine({ v }: { v: Verdict }) {
   return (
-    <span className="filters">
+    <span className="filters" title={v.details?.join("\n") || undefined}>
       <span className={`badge ${v.passed ? "ok" : "err"}`} data-testid="replay-verdict" data-passed={v.passed}>
         {v.passed ? "passed" : "failed"}
       </span>
@@ -52,19 +22,31 @@ function VerdictLine({ v }: { v: Verdict | null }) {
   );
 }
 
+/** Which agent ran the replay, and whether it is the version that ran the recording. */
+function AgentNote({ agent }: { agent: ReplayResult["agent"] }) {
+  if (!agent) return null;
+  const changed = agent.version !== agent.recorded_version;
+  return (
+    <span className={`badge ${changed ? "warn" : "outline"}`} title={`recorded with ${agent.name} ${agent.recorded_version}`}>
+      {agent.name} {agent.version}
+      {changed ? ` (recorded ${agent.recorded_version})` : ""}
+    </span>
+  );
+}
+
 /** Re-runs a recorded session through the agent and shows how the replay differs from the recording. */
 export function ReplayPanel({ sessionId, running }: { sessionId: string; running: boolean }) {
   const qc = useQueryClient();
-  const [shown, setShown] = useState<ReplayView | null>(null);
+  const [shown, setShown] = useState<ReplayResult | null>(null);
   const history = useQuery({ queryKey: queryKeys.replays(sessionId), queryFn: () => api.replays(sessionId) });
   const replay = useMutation({
     mutationFn: (faults: ReplayFaults) => api.replay(sessionId, faults),
-    onSuccess: (r, faults) => {
-      setShown({ replay_id: r.replay_id, faults, created_at: Date.now(), verdict: r.verdict, diff: r.diff });
+    onSuccess: (r) => {
+      setShown(r);
       void qc.invalidateQueries({ queryKey: queryKeys.replays(sessionId) });
     },
   });
-  const items = (history.data ?? []).map(normalize).filter((x): x is ReplayView => x !== null);
+  const items = history.data ?? [];
 
   return (
     <section className="panel" data-testid="replay-panel">
@@ -107,11 +89,12 @@ export function ReplayPanel({ sessionId, running }: { sessionId: string; running
           <div className="panel-head" style={{ borderTop: "1px solid var(--border)" }}>
             <span className="filters">
               <span className="mono muted">{shown.replay_id}</span>
-              <span className="badge outline">faults: {shown.faults ?? "?"}</span>
+              <span className="badge outline">faults: {shown.faults}</span>
+              <AgentNote agent={shown.agent} />
             </span>
             <VerdictLine v={shown.verdict} />
           </div>
-          {shown.diff ? <ReplayDiffView diff={shown.diff} /> : <div className="state compact">This replay has no stored diff.</div>}
+          <ReplayDiffView diff={shown.diff} />
         </div>
       ) : null}
       <div className="panel-head" style={{ borderTop: "1px solid var(--border)" }}>
@@ -120,7 +103,7 @@ export function ReplayPanel({ sessionId, running }: { sessionId: string; running
       </div>
       {history.isPending ? (
         <Loading compact />
-      ) : history.isError && history.error instanceof ApiError && history.error.status === 404 ? (
+      ) : history.isError && history.error instanceof SwitchyardError && history.error.status === 404 ? (
         <div className="state compact" data-testid="replay-unavailable">
           This server does not offer replays yet.
         </div>
@@ -142,7 +125,7 @@ export function ReplayPanel({ sessionId, running }: { sessionId: string; running
               >
                 <td className="mono muted">{r.replay_id}</td>
                 <td>
-                  <span className="badge outline">faults: {r.faults ?? "?"}</span>
+                  <span className="badge outline">faults: {r.faults}</span>
                 </td>
                 <td>
                   <VerdictLine v={r.verdict} />

@@ -5,15 +5,17 @@ import Link from "next/link";
 import { useMemo } from "react";
 import { PageHead } from "@/components/ui/page-head";
 import { ErrorState, Loading } from "@/components/ui/states";
-import { ApiError, api, reasonParts, type SessionDetail } from "@/lib/api";
-import { fmtDateTime, fmtSpan, toMs } from "@/lib/format";
+import { SwitchyardError } from "@/contract/errors";
+import { VERDICT_REASONS, type SessionDetail } from "@/contract/sessions";
+import { api } from "@/lib/api";
+import { fmtDateTime, fmtSpan } from "@/lib/format";
 import { queryKeys } from "@/lib/query-keys";
 import { analyseSession, type SessionAnalysis } from "@/lib/session-analysis";
 import { eventColor } from "./event-colors";
 import { ReplayPanel } from "./replay-panel";
 import { SessionEvents, SessionInboundTable } from "./session-events";
 import { SessionTimeline } from "./session-timeline";
-import { StatusBadge } from "./status-badge";
+import { REASON_TEXT, reasonClass, StatusBadge } from "./status-badge";
 
 export function SessionDetailView({ id }: { id: string }) {
   const q = useQuery({
@@ -26,7 +28,7 @@ export function SessionDetailView({ id }: { id: string }) {
 
   if (q.isPending) return <Loading label="Loading session…" />;
   if (!q.data) {
-    const notFound = q.error instanceof ApiError && q.error.status === 404;
+    const notFound = q.error instanceof SwitchyardError && q.error.status === 404;
     return (
       <div className="stack">
         <PageHead title="Session" sub={<span className="mono">{id}</span>} />
@@ -103,23 +105,24 @@ export function SessionDetailView({ id }: { id: string }) {
 }
 
 function SessionMeta({ s }: { s: SessionDetail }) {
-  const started = toMs(s.started_at);
-  const ended = toMs(s.ended_at ?? null);
-  const faults = s.faults && typeof s.faults === "object" && Object.keys(s.faults).length > 0 ? JSON.stringify(s.faults) : null;
+  const faults = Object.keys(s.faults).length > 0 ? JSON.stringify(s.faults) : null;
   return (
     <span className="filters" style={{ gap: 14 }}>
       <span>
         user <span className="mono">{s.user_id}</span>
       </span>
       <span>
-        thread <span className="mono">{s.thread_id ?? "–"}</span>
+        thread <span className="mono">{s.thread_id}</span>
       </span>
       <span>
-        agent {s.agent_name ?? "–"}
-        {s.agent_version ? <span className="faint"> {s.agent_version}</span> : null}
+        agent {s.agent_name}
+        <span className="faint"> {s.agent_version}</span>
+      </span>
+      <span>
+        node <span className="mono">{s.node_id}</span>
       </span>
       <span>started {fmtDateTime(s.started_at)}</span>
-      <span>{started !== null && ended !== null ? `took ${fmtSpan(ended - started)}` : "still running"}</span>
+      <span>{s.duration_ms !== null ? `took ${fmtSpan(s.duration_ms)}` : "still running"}</span>
       {faults ? (
         <span className="chip warn" data-testid="session-faults">
           faults {faults}
@@ -130,8 +133,8 @@ function SessionMeta({ s }: { s: SessionDetail }) {
 }
 
 function VerdictBanner({ s }: { s: SessionDetail }) {
-  const reasons = s.verdict?.reasons ?? [];
-  const details = s.verdict?.details ?? [];
+  // The contract's order, whatever order the server listed them in.
+  const reasons = VERDICT_REASONS.filter((r) => s.verdict.reasons.includes(r));
   const cls = s.status === "passed" ? "passed" : s.status === "failed" ? "failed" : "";
   return (
     <div className={`verdict-banner ${cls}`} data-testid="session-verdict">
@@ -148,51 +151,26 @@ function VerdictBanner({ s }: { s: SessionDetail }) {
         </div>
         {reasons.length > 0 ? (
           <div className="reason-list" data-testid="session-reasons" style={{ marginTop: 6 }}>
-            {reasons.map((r, i) => {
-              const { code, detail } = reasonParts(r);
-              const lines = details.filter((d) => d.startsWith(code) || matchesReason(code, d));
-              return (
-                <div className="reason" key={i} data-testid="session-reason" data-code={code}>
-                  <span className="chip err">{code}</span>
-                  <span className="muted">{[detail, ...lines].filter(Boolean).join(" · ") || REASON_TEXT[code] || ""}</span>
-                </div>
-              );
-            })}
+            {reasons.map((r) => (
+              <div className="reason" key={r} data-testid="session-reason" data-code={r}>
+                <span className={`chip ${reasonClass(r)}`}>{r}</span>
+                <span className="muted">{REASON_TEXT[r]}</span>
+              </div>
+            ))}
           </div>
+        ) : null}
+        {s.verdict.details.length > 0 ? (
+          <ul className="finding-list mono" data-testid="session-findings">
+            {s.verdict.details.map((d, i) => (
+              <li key={i} data-testid="session-finding">
+                {d}
+              </li>
+            ))}
+          </ul>
         ) : null}
       </div>
     </div>
   );
-}
-
-const REASON_TEXT: Record<string, string> = {
-  missing_event: "a golden-path event never arrived",
-  out_of_order: "events arrived out of order",
-  gap: "too long between two events",
-  agent_error: "the run ended with agent_error",
-  undelivered: "an event was not written to an open connection",
-  isolation_violation: "an event was addressed to another user",
-  interrupted: "the server stopped before the run ended",
-};
-
-/** The server's detail lines are prose; attach each to the reason it explains. */
-function matchesReason(code: string, line: string): boolean {
-  switch (code) {
-    case "missing_event":
-      return line.includes("never arrived");
-    case "out_of_order":
-      return line.includes("after") || line.includes("without");
-    case "gap":
-      return line.includes(" ms ");
-    case "undelivered":
-      return line.includes("not delivered");
-    case "isolation_violation":
-      return line.includes("isolation");
-    case "interrupted":
-      return line.includes("stopped");
-    default:
-      return false;
-  }
 }
 
 function GoldenChecklist({ a }: { a: SessionAnalysis }) {
@@ -226,7 +204,7 @@ function GoldenChecklist({ a }: { a: SessionAnalysis }) {
             <span className="err-text">!</span>
           </div>
           <div className="card-sub err-text ellipsis" title={JSON.stringify(errored.payload)}>
-            {String((errored.payload as Record<string, unknown> | null)?.error_code ?? "error")} at +{fmtSpan(errored.emitted_at_ms)}
+            {String(errored.payload.error_code ?? "error")} at +{fmtSpan(errored.emitted_at_ms)}
           </div>
         </div>
       ) : null}

@@ -1,13 +1,12 @@
 "use client";
 
 import { Fragment, useState } from "react";
-import type { SessionDelivery, SessionInbound } from "@/lib/api";
+import type { SessionDelivery, SessionInbound } from "@/contract/sessions";
 import { fmtSpan } from "@/lib/format";
 import type { SessionAnalysis } from "@/lib/session-analysis";
 import { eventColor } from "./event-colors";
 
-function summary(payload: unknown): string {
-  if (payload === null || payload === undefined) return "";
+function summary(payload: Record<string, unknown>): string {
   const s = JSON.stringify(payload);
   return s.length > 140 ? `${s.slice(0, 139)}…` : s;
 }
@@ -126,7 +125,7 @@ export function SessionInboundTable({ inbound }: { inbound: SessionInbound[] }) 
           <tr key={i}>
             <td className="num mono">+{fmtSpan(m.at_ms)}</td>
             <td className="mono">{m.type}</td>
-            <td className="mono muted">{m.message_id ?? "–"}</td>
+            <td className="mono muted">{m.message_id}</td>
             <td className="mono muted ellipsis" style={{ maxWidth: 560 }} title={JSON.stringify(m.payload)}>
               {summary(m.payload)}
             </td>

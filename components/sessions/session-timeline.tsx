@@ -1,4 +1,4 @@
-import type { SessionDetail } from "@/lib/api";
+import type { SessionDetail } from "@/contract/sessions";
 import { fmtSpan } from "@/lib/format";
 import { ticks, type SessionAnalysis } from "@/lib/session-analysis";
 import { EVENT_COLORS, eventColor } from "./event-colors";
@@ -69,7 +69,7 @@ export function SessionTimeline({ s, a }: { s: SessionDetail; a: SessionAnalysis
               key={i}
               className="tl-mark inbound"
               style={{ left: inboundAt[i] }}
-              title={`${m.type} at +${fmtSpan(m.at_ms)}${m.message_id ? `\n${m.message_id}` : ""}`}
+              title={`${m.type} at +${fmtSpan(m.at_ms)}\n${m.message_id}`}
             />
           ))}
         </div>

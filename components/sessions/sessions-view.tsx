@@ -6,8 +6,11 @@ import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { useEffect, useRef, useState } from "react";
 import { PageHead } from "@/components/ui/page-head";
 import { Empty, EmptyTraffic, ErrorState, Loading } from "@/components/ui/states";
-import { api, LIST_MAX, SESSION_STATUSES, type SessionFilter, type SessionStatus } from "@/lib/api";
-import { fmtAgo, fmtDateTime, fmtInt, fmtSpan, shortId, toMs } from "@/lib/format";
+import type { SessionQuery } from "@/contract/operator-api";
+import { GOLDEN_PATH } from "@/contract/run-events";
+import { SESSION_STATUSES, type SessionStatus } from "@/contract/sessions";
+import { api, LIST_MAX } from "@/lib/api";
+import { fmtAgo, fmtDateTime, fmtInt, fmtSpan, shortId } from "@/lib/format";
 import { queryKeys } from "@/lib/query-keys";
 import { useNow } from "@/lib/use-now";
 import { ReasonChips, StatusBadge } from "./status-badge";
@@ -50,7 +53,7 @@ export function SessionsView() {
   }, [userInput, user]);
 
   const [limit, setLimit] = useState(PAGE);
-  const filter: SessionFilter = { status, user_id: user || undefined, limit };
+  const filter: SessionQuery = { status, user_id: user || undefined, limit };
   const sessions = useQuery({
     queryKey: queryKeys.sessions(filter),
     queryFn: () => api.sessions(filter),
@@ -64,13 +67,14 @@ export function SessionsView() {
     <div className="stack">
       <PageHead
         title="Sessions"
-        sub="Golden-path runs: agent_started → thinking → tool_executing → tool_completed → agent_completed, judged per run."
+        sub={`Golden-path runs: ${GOLDEN_PATH.join(" → ")}, judged per run.`}
         actions={
           stats.data ? (
             <span className="chips">
               <span className="badge ok">{fmtInt(stats.data.sessions.passed)} passed</span>
               <span className="badge err">{fmtInt(stats.data.sessions.failed)} failed</span>
               <span className="badge accent">{fmtInt(stats.data.sessions.running)} running</span>
+              <span className="badge warn">{fmtInt(stats.data.sessions.cancelled)} cancelled</span>
             </span>
           ) : null
         }
@@ -129,8 +133,6 @@ export function SessionsView() {
               </thead>
               <tbody>
                 {sessions.data.map((s) => {
-                  const started = toMs(s.started_at);
-                  const ended = toMs(s.ended_at ?? null);
                   const href = `/sessions/${encodeURIComponent(s.id)}`;
                   return (
                     <tr
@@ -151,19 +153,14 @@ export function SessionsView() {
                         </Link>
                       </td>
                       <td className="mono">{s.user_id}</td>
-                      <td className="muted">
-                        {s.agent_name ?? "–"}
-                        {s.agent_version ? <span className="faint"> {s.agent_version}</span> : null}
-                      </td>
+                      <td className="muted">{s.agent_name}</td>
                       <td>
-                        <ReasonChips reasons={s.verdict?.reasons ?? []} />
+                        <ReasonChips reasons={s.verdict.reasons} />
                       </td>
                       <td className="muted nowrap" title={fmtDateTime(s.started_at)}>
                         {fmtAgo(s.started_at, now)}
                       </td>
-                      <td className="num">
-                        {started !== null && ended !== null ? fmtSpan(ended - started) : s.status === "running" ? "…" : "–"}
-                      </td>
+                      <td className="num">{s.duration_ms !== null ? fmtSpan(s.duration_ms) : s.status === "running" ? "…" : "–"}</td>
                     </tr>
                   );
                 })}

@@ -1,5 +1,5 @@
 import type { ReactNode } from "react";
-import { ApiError } from "@/lib/api";
+import { SwitchyardError } from "@/contract/errors";
 
 /** The one empty-state text: how to make traffic appear. */
 export function EmptyTraffic({ what, compact }: { what?: string; compact?: boolean }) {
@@ -32,7 +32,7 @@ export function Loading({ label = "Loading…", compact }: { label?: string; com
 
 export function ErrorState({ error, retry, compact }: { error: unknown; retry?: () => void; compact?: boolean }) {
   const msg =
-    error instanceof ApiError ? `${error.code}: ${error.message}` : error instanceof Error ? error.message : "Something went wrong.";
+    error instanceof SwitchyardError ? `${error.code}: ${error.message}` : error instanceof Error ? error.message : "Something went wrong.";
   return (
     <div className={`state error${compact ? " compact" : ""}`} data-testid="error-state" role="alert">
       <div className="state-title err-text">Could not load this data</div>

@@ -5,16 +5,12 @@ import { Fragment, useMemo, useState } from "react";
 import { PageHead } from "@/components/ui/page-head";
 import { SortTh, useSorted } from "@/components/ui/sort-header";
 import { EmptyTraffic, Empty, ErrorState, Loading } from "@/components/ui/states";
-import { api, LIST_MAX, type ConnectionInfo, type UserSummary } from "@/lib/api";
-import { fmtAgo, fmtDateTime, fmtInt, toMs } from "@/lib/format";
+import type { ConnectionInfo, UserSummary } from "@/contract/operator-api";
+import { api, LIST_MAX } from "@/lib/api";
+import { fmtAgo, fmtDateTime, fmtInt } from "@/lib/format";
 import { queryKeys } from "@/lib/query-keys";
 import { useNow } from "@/lib/use-now";
 import { ViolationTraces } from "./violation-traces";
-
-function connectionCount(u: UserSummary): number {
-  const c: unknown = u.connections;
-  return Array.isArray(c) ? c.length : Number(c) || 0;
-}
 
 export function UsersView() {
   const users = useQuery({ queryKey: queryKeys.users(), queryFn: api.users, refetchInterval: 2_000 });
@@ -42,10 +38,11 @@ export function UsersView() {
     rows,
     {
       user: (u) => u.user_id,
-      connections: (u) => connectionCount(u),
+      connections: (u) => u.connections,
       events: (u) => u.events_delivered,
       violations: (u) => u.isolation_violations,
-      activity: (u) => toMs(u.last_activity),
+      // ISO times of one clock sort as strings.
+      activity: (u) => u.last_activity,
     },
     // A stable order by default: sorting a live table by activity makes rows jump every refresh.
     { key: "user", dir: "asc" },
@@ -147,7 +144,7 @@ export function UsersView() {
                           {u.user_id}
                         </td>
                         <td className="num" data-testid="users-connections">
-                          {fmtInt(connectionCount(u))}
+                          {fmtInt(u.connections)}
                         </td>
                         <td className="mono muted ellipsis" style={{ maxWidth: 200 }}>
                           {nodes.length ? nodes.join(", ") : "–"}

@@ -1,4 +1,6 @@
 import type { Locator, Page } from "@playwright/test";
+import type { AgentEventType } from "../../contract/run-events";
+import type { SessionStatus } from "../../contract/sessions";
 import { fillUntilHeld } from "./fill-until-held";
 
 export class SessionsPage {
@@ -12,7 +14,7 @@ export class SessionsPage {
     await this.page.goto(`/sessions${query}`);
   }
 
-  async filterStatus(status: "all" | "running" | "passed" | "failed" | "cancelled"): Promise<void> {
+  async filterStatus(status: "all" | SessionStatus): Promise<void> {
     await this.page.getByTestId(`sessions-filter-${status}`).click();
   }
 
@@ -46,7 +48,8 @@ export class SessionDetailPage {
     await this.page.goto(`/sessions/${encodeURIComponent(runId)}`);
   }
 
-  goldenStep(type: string): Locator {
+  /** A card of the golden-path checklist (or the agent_error card that replaces the rest). */
+  goldenStep(type: AgentEventType): Locator {
     return this.page.locator(`[data-testid="golden-step"][data-type="${type}"]`);
   }
 }
