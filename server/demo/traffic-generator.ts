@@ -1,4 +1,8 @@
-import { io, type Socket } from "socket.io-client";
+import { io, type Socket as ClientSocket } from "socket.io-client";
+import type { ChatClientToServer, ChatServerToClient, ClientEnvelope, Faults } from "../../contract";
+
+/** A demo user's socket, typed with the contract's chat event maps (as the server sees them, reversed). */
+type Socket = ClientSocket<ChatServerToClient, ChatClientToServer>;
 
 export interface TrafficOptions {
   url: string;
@@ -37,7 +41,7 @@ const QUESTIONS = [
   "what is 365 * 24",
   "how does replay work",
 ];
-const FAULTS = [{ fail_tool: true }, { drop_event: "agent_thinking" }, { drop_event: "tool_completed" }, { delay_ms: 1500 }];
+const FAULTS: Faults[] = [{ fail_tool: true }, { drop_event: "agent_thinking" }, { drop_event: "tool_completed" }, { delay_ms: 1500 }];
 const SIDE_MESSAGES = [
   { type: "ping" },
   { type: "user_typing" },
@@ -143,10 +147,10 @@ export class TrafficGenerator {
     if (live.length === 0) return;
     const r = this.#random;
     const target = live[Math.floor(r() * live.length)]!;
-    let envelope: Record<string, unknown>;
+    let envelope: ClientEnvelope;
     let abandon = false;
     if (r() < 0.6) {
-      const payload: Record<string, unknown> = { content: QUESTIONS[Math.floor(r() * QUESTIONS.length)] };
+      const payload: { content: string | undefined; simulate?: Faults } = { content: QUESTIONS[Math.floor(r() * QUESTIONS.length)] };
       if (r() < this.#options.faultShare) payload.simulate = FAULTS[Math.floor(r() * FAULTS.length)];
       envelope = { type: "user_message", payload, ...(target.threadId && r() < 0.7 ? { thread_id: target.threadId } : {}) };
       abandon = r() < this.#options.abandonShare;
@@ -155,10 +159,10 @@ export class TrafficGenerator {
       envelope = SIDE_MESSAGES[Math.floor(r() * SIDE_MESSAGES.length)]!;
     }
     this.counters.sent++;
-    target.socket.emit("message", envelope, (ack: { ok: boolean; thread_id?: string }) => {
+    target.socket.emit("message", envelope, (ack) => {
       if (ack.ok) this.counters.acked++;
       else this.counters.rejected++;
-      if (ack.thread_id) target.threadId = ack.thread_id;
+      if (ack.ok && ack.thread_id) target.threadId = ack.thread_id;
       if (abandon) {
         // The client walks away mid-run and comes back a little later.
         target.socket.disconnect();
