@@ -12,6 +12,7 @@ import os from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import Database from "better-sqlite3";
+import { GOLDEN_PATH, type TraceEvent } from "../../contract";
 import { createLogger } from "../../server/logger";
 import { parseDatabaseUrl } from "../../server/store/database-url";
 import { applyMigrations } from "../../server/store/migrate";
@@ -21,8 +22,7 @@ import { PrismaBatchWriter } from "../../server/store/prisma-batch-writer";
 import { createPrismaClient } from "../../server/store/prisma-client";
 import type { SessionRecord } from "../../server/store/records";
 import { SqliteStatements } from "../../server/store/sqlite-statements";
-import type { TraceEvent } from "../../server/trace/trace-event";
-import { mainThreadCpuUs } from "./thread-cpu";
+import { mainThreadCpuUs } from "./lib/cpu-sampler";
 
 const ROWS = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 100_000);
 const JSON_OUT = process.argv.includes("--json");
@@ -55,7 +55,7 @@ function traceEvent(i: number): TraceEvent {
 /** A golden-path session as the recorder keeps it: one inbound message, five events, one delivery each. */
 function sessionRecord(i: number): SessionRecord {
   const now = Date.now();
-  const types = ["agent_started", "agent_thinking", "tool_executing", "tool_completed", "agent_completed"];
+  const types = GOLDEN_PATH;
   return {
     id: `run_bench_${i}`,
     userId: `user-${i % 100}`,

@@ -153,6 +153,27 @@ export function formatProfile(s: ProfileSummary): string {
   return lines.join("\n");
 }
 
+/** The profile in a few lines, as the bench's table prints it under a scenario. */
+export function formatProfileShort(p: ProfileSummary): string {
+  const num = (v: number, digits: number) =>
+    Number.isFinite(v) ? v.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits }) : "-";
+  const l = [`     ${p.file}`, `     busy ${num(100 - p.idlePct, 0)}% of ${num(p.totalMs / 1000, 1)} s, GC ${p.gcPct}% of busy`];
+  l.push(
+    "     by module:   " +
+      p.topModules
+        .slice(0, 10)
+        .map((e) => `${e.name} ${e.selfPct}%`)
+        .join(", "),
+  );
+  l.push("     by function:");
+  for (const e of p.topFunctions.slice(0, 12)) l.push(`       ${e.selfPct.toFixed(1).padStart(5)}%  ${e.name}  ${e.where}`);
+  if (p.topProjectInclusive.length) {
+    l.push("     project code by inclusive time (the function and what it called):");
+    for (const e of p.topProjectInclusive.slice(0, 12)) l.push(`       ${e.selfPct.toFixed(1).padStart(5)}%  ${e.name}  ${e.where}`);
+  }
+  return l.join("\n");
+}
+
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const file = process.argv[2];
   if (!file) {

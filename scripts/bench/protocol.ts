@@ -6,7 +6,6 @@ export const BENCH_SECRET = "switchyard-bench-secret-0123456789abcdef";
 
 /** What every golden-path request sends: the built-in agent plans one calculator call (5 run events). */
 export const GOLDEN_CONTENT = "what is 2+2";
-export const GOLDEN_EVENTS = ["agent_started", "agent_thinking", "tool_executing", "tool_completed", "agent_completed"] as const;
 
 export type Target = "raw" | "switchyard";
 export type LoadScenario = "ping" | "golden" | "multi" | "idle";
@@ -55,11 +54,18 @@ export type FromServer =
 // ---------- load generator <-> orchestrator ----------
 
 export interface GeneratorPlan {
-  url: string;
+  /** The servers to connect to: one, or the nodes of a cluster. */
+  targets: string[];
+  /**
+   * Which target each connection goes to: "user" puts all of user u's connections on targets[u % n],
+   * "connection" puts connection i of every user on targets[i % n] (a user on every node).
+   */
+  spread: "user" | "connection";
+  /** The connection a request is sent on: rotating over the user's connections, or always the first. */
+  sendOn: "rotate" | "first";
   scenario: LoadScenario;
-  /** Sockets this generator opens. */
-  connections: number;
-  /** Connections per user (2 for `multi`); users are `${userPrefix}${userOffset + i}`. */
+  /** Users this generator drives, `${userPrefix}${userOffset + i}`, each with `connsPerUser` sockets. */
+  users: number;
   connsPerUser: number;
   userPrefix: string;
   userOffset: number;

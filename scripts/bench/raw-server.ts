@@ -7,6 +7,8 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Server } from "socket.io";
+import type { EventIds, ServerEvent, ServerEventPayloads, ServerType } from "../../contract/server-events";
+import type { ChatAuth, ChatClientToServer, ChatServerToClient } from "../../contract/socket-events";
 import { GOLDEN_CONTENT } from "./protocol";
 import { fail, serveIpc } from "./server-ipc";
 
@@ -28,23 +30,20 @@ function subOf(token: unknown): string {
   }
 }
 
-function event(type: string, payload: Record<string, unknown>, ids: Record<string, unknown>) {
+function event<K extends ServerType>(
+  type: K,
+  payload: ServerEventPayloads[K],
+  ids: EventIds & { user_id: string; trace_id: string },
+): ServerEvent<K> {
   return { type, payload, message_id: randomUUID(), timestamp: new Date().toISOString(), ...ids };
-}
-
-interface Envelope {
-  type?: unknown;
-  payload?: { content?: unknown } | null;
-  message_id?: unknown;
-  thread_id?: unknown;
 }
 
 try {
   const http = createServer((_req, res) => res.writeHead(404).end());
-  const io = new Server(http, { maxHttpBufferSize: 1 << 20, perMessageDeflate: false });
+  const io = new Server<ChatClientToServer, ChatServerToClient>(http, { maxHttpBufferSize: 1 << 20, perMessageDeflate: false });
 
   io.on("connection", (socket) => {
-    const userId = subOf((socket.handshake.auth as { token?: unknown } | undefined)?.token);
+    const userId = subOf((socket.handshake.auth as ChatAuth | undefined)?.token);
     const room = `u:${userId}`;
     void socket.join(room);
     socket.emit(
@@ -56,7 +55,8 @@ try {
       ),
     );
 
-    socket.on("message", (env: Envelope, ack?: (a: unknown) => void) => {
+    // Typed as the contract's ClientEnvelope and Ack; the checks stay defensive (the baseline validates nothing).
+    socket.on("message", (env, ack) => {
       const trace_id = traceId();
       const message_id = typeof env?.message_id === "string" ? env.message_id : randomUUID();
       const type = env?.type;

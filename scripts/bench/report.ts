@@ -1,6 +1,6 @@
 // Results: per-run records, per-scenario summaries (median over rounds, ratios of interleaved pairs),
 // the readable table and the JSON document.
-import type { ProfileSummary } from "./profile-summary";
+import { formatProfileShort, type ProfileSummary } from "./profile-summary";
 import type { Target, TraceFloodResult } from "./protocol";
 
 export type Scenario = "ping" | "golden" | "multi" | "idle" | "traces";
@@ -226,24 +226,6 @@ export function renderScenario(scenario: Scenario, runs: RunResult[], describe: 
     lines.push(formatProfileShort(r.profile!));
   }
   return lines.join("\n");
-}
-
-function formatProfileShort(p: ProfileSummary): string {
-  const l = [`     ${p.file}`, `     busy ${num(100 - p.idlePct, 0)}% of ${num(p.totalMs / 1000, 1)} s, GC ${p.gcPct}% of busy`];
-  l.push(
-    "     by module:   " +
-      p.topModules
-        .slice(0, 10)
-        .map((e) => `${e.name} ${e.selfPct}%`)
-        .join(", "),
-  );
-  l.push("     by function:");
-  for (const e of p.topFunctions.slice(0, 12)) l.push(`       ${e.selfPct.toFixed(1).padStart(5)}%  ${e.name}  ${e.where}`);
-  if (p.topProjectInclusive.length) {
-    l.push("     project code by inclusive time (the function and what it called):");
-    for (const e of p.topProjectInclusive.slice(0, 12)) l.push(`       ${e.selfPct.toFixed(1).padStart(5)}%  ${e.name}  ${e.where}`);
-  }
-  return l.join("\n");
 }
 
 function renderTraces(runs: RunResult[]): string {

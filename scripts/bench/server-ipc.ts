@@ -5,7 +5,7 @@ import { Session } from "node:inspector/promises";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import type { FromServer, ServerStats, Target, ToServer } from "./protocol";
-import { mainThreadCpuUs } from "./thread-cpu";
+import { mainThreadCpuUs } from "./lib/cpu-sampler";
 
 export interface BenchServerHooks {
   target: Target;

@@ -8,7 +8,7 @@ import { createLogger } from "../../server/logger";
 import { SwitchyardNode } from "../../server/node";
 import type { ToServer, TraceFloodResult } from "./protocol";
 import { fail, send, serveIpc } from "./server-ipc";
-import { mainThreadCpuUs } from "./thread-cpu";
+import { mainThreadCpuUs } from "./lib/cpu-sampler";
 
 try {
   const config = loadConfig(process.env);
@@ -24,8 +24,8 @@ try {
 
   serveIpc(port, {
     target: "switchyard",
-    connections: () => node.connections.size,
-    traces: () => ({ written: node.persistence.tracesWritten, dropped: node.traceDrops(), queued: node.persistence.queuedTraces }),
+    connections: () => node.parts.connections.size,
+    traces: () => ({ written: node.persistence.tracesWritten, dropped: node.queries.traceDrops(), queued: node.persistence.queuedTraces }),
     onMessage: (msg: ToServer) => {
       if (msg.type !== "trace-flood") return false;
       void traceFlood(node, msg.rate, msg.ms, msg.warmupMs).then(
@@ -47,7 +47,7 @@ try {
  * keeping at most 50,000 waiting), and measures rows written per second after a warm-up.
  */
 async function traceFlood(node: SwitchyardNode, rate: number, ms: number, warmupMs: number): Promise<TraceFloodResult> {
-  const tracer = node.tracer;
+  const tracer = node.parts.tracer;
   const persistence = node.persistence;
   const fields = {
     trace_id: "bench-trace",
@@ -58,7 +58,7 @@ async function traceFlood(node: SwitchyardNode, rate: number, ms: number, warmup
     thread_id: "thr_00000000-0000-4000-8000-000000000000",
   };
   const written0 = persistence.tracesWritten;
-  const dropped0 = node.traceDrops();
+  const dropped0 = node.queries.traceDrops();
   const t0 = performance.now();
   const end = t0 + warmupMs + ms;
   let recorded = 0;
@@ -72,7 +72,7 @@ async function traceFlood(node: SwitchyardNode, rate: number, ms: number, warmup
       window = {
         at: now,
         written: persistence.tracesWritten,
-        dropped: node.traceDrops(),
+        dropped: node.queries.traceDrops(),
         cpu: process.cpuUsage(),
         main: mainThreadCpuUs(),
         recorded,
@@ -82,7 +82,7 @@ async function traceFlood(node: SwitchyardNode, rate: number, ms: number, warmup
     if (rate > 0) n = Math.floor(((now - t0) / 1000) * rate) - recorded;
     else {
       // Closed loop: keep about 50,000 traces between record() and the disk (tracer buffer + queue).
-      const backlog = recorded - (persistence.tracesWritten - written0) - (node.traceDrops() - dropped0);
+      const backlog = recorded - (persistence.tracesWritten - written0) - (node.queries.traceDrops() - dropped0);
       n = Math.max(0, 50_000 - backlog);
     }
     n = Math.min(n, 20_000);
@@ -97,7 +97,7 @@ async function traceFlood(node: SwitchyardNode, rate: number, ms: number, warmup
   const written = persistence.tracesWritten - w.written;
   const cpu = process.cpuUsage(w.cpu);
   const mainUs = mainThreadCpuUs() - w.main;
-  const dropped = node.traceDrops() - w.dropped;
+  const dropped = node.queries.traceDrops() - w.dropped;
   // Drain what is still queued, to report how long the backlog takes to reach the disk.
   tracer.flush();
   const drainStart = performance.now();
