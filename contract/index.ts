@@ -5,6 +5,7 @@
  * for the browser bundle; the dashboard imports those files directly.
  */
 export * from "./ack";
+export * from "./agents-file";
 export * from "./client-messages";
 export * from "./errors";
 export * from "./operator-api";

@@ -1,5 +1,6 @@
 import type { Fixture } from "./session-fixture";
-import type { ReplayFaults, ReplayResult, SessionDetail, SessionStatus, SessionSummary } from "./sessions";
+import type { AgentKind } from "./run-events";
+import type { ReplayAgentMode, ReplayFaults, ReplayResult, SessionDetail, SessionStatus, SessionSummary } from "./sessions";
 import type { TraceEvent, TraceKind } from "./trace";
 
 /** The operator HTTP API's answers (PROTOCOL.md "Operator surfaces"). Times are ISO 8601 strings. */
@@ -80,6 +81,27 @@ export interface FlowEdge {
   count: number;
 }
 
+/** A declared agent with this node's figures for it (`GET /api/agents`). */
+export interface AgentInfo {
+  name: string;
+  kind: AgentKind;
+  /** OpenAI-compatible agents. */
+  model?: string;
+  /** External agents: the endpoint, without credentials or query string. */
+  url?: string;
+  strict: boolean;
+  stats: {
+    runs: number;
+    failed: number;
+    p50_ms: number;
+    p99_ms: number;
+    /** Time to first token of streamed runs (null before any). */
+    ttft_p50_ms: number | null;
+    /** AG-UI events the agent sent that map to no run event, per AG-UI type. */
+    ignored_events: Record<string, number>;
+  };
+}
+
 /** Query parameters of the list endpoints. `before` is a cursor from `X-Next-Cursor`. */
 export interface ListQuery {
   limit?: number;
@@ -111,6 +133,7 @@ export interface OperatorApi {
   "POST /api/session": { body: { token: string }; response: { user_id: string; role: "operator" } };
   "DELETE /api/session": { response: { ok: true } };
   "GET /api/handlers": { response: HandlerInfo[] };
+  "GET /api/agents": { response: AgentInfo[] };
   "GET /api/handlers/unhandled": { query: ListQuery; response: UnhandledType[] };
   "GET /api/connections": { query: ConnectionQuery; response: ConnectionInfo[] };
   "GET /api/users": { query: ListQuery; response: UserSummary[] };
@@ -119,7 +142,7 @@ export interface OperatorApi {
   "GET /api/traces": { query: TraceQuery; response: TraceEvent[] };
   "GET /api/sessions": { query: SessionQuery; response: SessionSummary[] };
   "GET /api/sessions/:id": { response: SessionDetail };
-  "POST /api/sessions/:id/replay": { body: { faults?: ReplayFaults }; response: ReplayResult };
+  "POST /api/sessions/:id/replay": { body: { faults?: ReplayFaults; agent?: ReplayAgentMode }; response: ReplayResult };
   "GET /api/sessions/:id/replays": { query: { limit?: number }; response: ReplayResult[] };
   "GET /api/sessions/:id/export": { response: Fixture };
   /** Prometheus text format, not JSON. */

@@ -1,5 +1,5 @@
 import type { ErrorCode } from "./errors";
-import { GOLDEN_PATH } from "./run-events";
+import { type AgentErrorCode, GOLDEN_PATH } from "./run-events";
 
 /** One message of a thread's history (`thread_history`). */
 export interface HistoryMessage {
@@ -58,8 +58,16 @@ export interface ServerEventPayloads {
   agent_thinking: { reasoning: string; step_number: number };
   tool_executing: { tool_name: string; tool_call_id: string; parameters: Record<string, unknown> };
   tool_completed: { tool_name: string; tool_call_id: string; results: unknown; duration_ms: number; success: boolean };
-  agent_completed: { status: "completed" | "cancelled"; final_response: string; duration_ms: number };
-  agent_error: { error_code: string; message: string };
+  /** Streamed text: one delta of the answer; a run's deltas joined are its `final_response`. */
+  agent_response_chunk: { message_id: string; delta: string };
+  agent_completed: {
+    status: "completed" | "cancelled";
+    final_response: string;
+    duration_ms: number;
+    /** When the agent reports it. */
+    usage?: { input_tokens: number; output_tokens: number };
+  };
+  agent_error: { error_code: AgentErrorCode; message: string };
   agent_status_update: { run_id: string; status: "running" | "completed" | "failed" | "cancelled"; events_emitted: number };
   thread_created: { thread_id: string; title: string };
   thread_history: { thread_id: string; messages: HistoryMessage[] };
@@ -91,6 +99,7 @@ export const SERVER_ONLY_TYPES = [
   "system_message",
   "typing_acknowledged",
   ...GOLDEN_PATH,
+  "agent_response_chunk",
   "agent_error",
   "agent_status_update",
   "thread_created",

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { AGENT_KINDS } from "./run-events";
 import { REPLAY_FAULTS, SESSION_STATUSES, VERDICT_REASONS } from "./sessions";
 
 /** The exported session (`GET /api/sessions/:id/export`), which `npm run replay -- <file>` replays with no server. */
@@ -32,6 +33,9 @@ export const FixtureSchema = z.object({
     reasons: z.array(z.enum(VERDICT_REASONS)),
     agent_name: z.string(),
     agent_version: z.string(),
+    agent_kind: z.enum(AGENT_KINDS).default("builtin"),
+    ttft_ms: z.number().nullable().default(null),
+    chunks: z.number().int().min(0).default(0),
     faults: z.record(z.string(), z.unknown()),
     inbound: z.array(z.object({ type: z.string(), message_id: z.string(), payload: z.record(z.string(), z.unknown()), at_ms: z.number() })),
     events: z.array(EventSchema),

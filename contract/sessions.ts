@@ -1,3 +1,5 @@
+import type { AgentKind } from "./run-events";
+
 /** A session is one run, judged against the golden path (PROTOCOL.md "The golden path"). */
 export const SESSION_STATUSES = ["running", "passed", "failed", "cancelled"] as const;
 export type SessionStatus = (typeof SESSION_STATUSES)[number];
@@ -11,6 +13,7 @@ export const VERDICT_REASONS = [
   "undelivered",
   "isolation_violation",
   "interrupted",
+  "unpaired_tool_call",
 ] as const;
 export type VerdictReason = (typeof VERDICT_REASONS)[number];
 
@@ -55,6 +58,11 @@ export interface SessionSummary {
   status: SessionStatus;
   verdict: Verdict;
   agent_name: string;
+  agent_kind: AgentKind;
+  /** Streamed runs: from the inbound message to the first `agent_response_chunk`, else null. */
+  ttft_ms: number | null;
+  /** `agent_response_chunk` events the run sent. */
+  chunks: number;
   started_at: string;
   ended_at: string | null;
   duration_ms: number | null;
@@ -69,6 +77,13 @@ export interface SessionDetail extends SessionSummary {
   inbound: SessionInbound[];
   events: SessionEvent[];
 }
+
+/**
+ * How a replay runs the agent: `recorded` feeds the recorded agent events back (no network,
+ * deterministic; the default for external agents), `live` runs the agent again (built-ins always).
+ */
+export const REPLAY_AGENT_MODES = ["recorded", "live"] as const;
+export type ReplayAgentMode = (typeof REPLAY_AGENT_MODES)[number];
 
 /** How a replay treats the recorded faults. */
 export const REPLAY_FAULTS = ["recorded", "none"] as const;
@@ -116,6 +131,6 @@ export interface ReplayResult {
   /** The replayed run's events, comparable form. */
   events: ComparableEvent[];
   /** The agent that ran the replay, and the version that ran the recording (null for old replays). */
-  agent: { name: string; version: string; recorded_version: string } | null;
+  agent: { name: string; version: string; recorded_version: string; mode?: ReplayAgentMode } | null;
   created_at: string;
 }

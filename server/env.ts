@@ -31,6 +31,8 @@ const EnvSchema = z.object({
   RATE_LIMIT_BURST: int(100, 1),
   MAX_CONNECTIONS_PER_USER: int(10, 1),
   GOLDEN_GAP_MS: int(15000, 10),
+  /** The agents file (PROTOCOL.md "Agents"); unset: ./switchyard.agents.json when it exists. */
+  AGENTS_FILE: z.string().min(1).optional(),
   TRACE_RETENTION_DAYS: int(7, 0),
   TRACE_RETENTION_ROWS: int(1_000_000, 0),
   SESSION_RETENTION_DAYS: int(30, 0),

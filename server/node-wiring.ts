@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from "node:http";
 import { resolveAuthSecret } from "./auth/secret-files";
 import { TokenService } from "./auth/tokens";
+import { loadAgentsFile } from "./agent/agents-file";
 import { Cluster, type ClusterMember } from "./cluster/cluster";
 import { faultPolicy } from "./demo/demo-traffic";
 import type { Config } from "./env";
@@ -19,6 +20,9 @@ import { attachChat } from "./transport/chat-namespace";
 import type { ChatServer } from "./transport/chat-socket";
 import { RecoveryGate } from "./transport/recovery";
 import { createIoServer } from "./transport/socket-io-server";
+
+/** Where the agents file is looked for when AGENTS_FILE is unset. */
+const DEFAULT_AGENTS_FILE = "./switchyard.agents.json";
 
 export interface NodeOptions {
   config: Config;
@@ -52,11 +56,13 @@ export async function wireNode(options: NodeOptions, persistence: Persistence): 
   const { config, logger } = options;
   const startedAt = Date.now();
   const tokens = new TokenService(resolveAuthSecret(config.AUTH_SECRET, config.DATA_DIR));
+  const declarations = loadAgentsFile(config.AGENTS_FILE ?? DEFAULT_AGENTS_FILE, config.AGENTS_FILE !== undefined);
   const core = createRouterCore({
     config,
     logger,
     store: persistence,
     faultPolicy: faultPolicy(config.FAULT_INJECTION, config.DEMO_TRAFFIC),
+    agents: declarations,
   });
   let cluster: Cluster | null = null;
   let inspector: InspectorHub | null = null;
@@ -66,6 +72,8 @@ export async function wireNode(options: NodeOptions, persistence: Persistence): 
     stats: core.stats,
     connections: core.connections,
     handlers: core.handlers,
+    agents: core.agents,
+    agentStats: core.agentStats,
     recorder: core.recorder,
     tracer: core.tracer,
     persistence,
@@ -89,7 +97,7 @@ export async function wireNode(options: NodeOptions, persistence: Persistence): 
     tokens,
     metrics,
     nodeId: config.NODE_ID,
-    replay: (session, faults) => replayAndStore(session, faults, config, logger, persistence),
+    replay: (session, faults, agent) => replayAndStore(session, faults, config, logger, persistence, { agents: declarations, agent }),
   });
   const api = createApiHandler(routes, tokens, logger, config.ALLOWED_ORIGINS);
   const http = createServer(servePages(api, options.pageHandler, pageHeaders(config.NODE_ENV === "production")));

@@ -1,5 +1,6 @@
-import { isEventOf } from "../contract";
-import { AgentCatalog } from "./agent/agent-catalog";
+import { type AgentDeclaration, isEventOf } from "../contract";
+import { AgentCatalog, type AgentEntry } from "./agent/agent-catalog";
+import { AgentStats } from "./agent/agent-stats";
 import { RunManager } from "./agent/run-manager";
 import { type Clock, realClock } from "./clock";
 import type { Config } from "./env";
@@ -24,6 +25,10 @@ export interface RouterCoreOptions {
   store: ThreadPersistence &
     SessionSink & { findSession?(id: string): Promise<{ userId: string; status: string; events: unknown[] } | null> };
   clock?: Clock;
+  /** The agents file's declarations (the built-in agents are always there unless redefined). */
+  agents?: AgentDeclaration[];
+  /** Agents that take the place of declared ones (a recorded replay's agent). */
+  agentOverrides?: AgentEntry[];
   /** Decides whose `payload.simulate` is honoured. */
   faultPolicy: (userId: string) => boolean;
 }
@@ -31,6 +36,7 @@ export interface RouterCoreOptions {
 /** The one router with everything it routes through: registry, delivery, runs, sessions, quality. */
 export interface RouterCore extends RouterServices {
   handlers: HandlerRegistry;
+  agentStats: AgentStats;
   router: Router;
   recorder: SessionRecorder;
   close(): void;
@@ -47,13 +53,15 @@ export function createRouterCore(options: RouterCoreOptions): RouterCore {
   const stats = new RouterStats();
   const connections = new ConnectionRegistry();
   const delivery = new Delivery(connections, tracer, stats);
-  const runs = new RunManager(delivery, clock);
+  const runs = new RunManager(delivery, logger, clock);
   const quality = new QualityService(delivery);
   const broadcasts = new BroadcastBatcher((event) => delivery.broadcast(event));
   const threads = new ThreadStore(store);
-  const recorder = new SessionRecorder(store, tracer, config.NODE_ID, config.GOLDEN_GAP_MS, clock);
+  const recorder = new SessionRecorder(store, tracer, config.NODE_ID, clock);
+  const agentStats = new AgentStats();
   runs.observe(recorder);
   runs.observe(quality);
+  runs.observe(agentStats);
   // The agent's answer joins the thread's history, so get_thread_history shows the conversation.
   runs.observe({
     onRunEvent: (run, event) => {
@@ -78,7 +86,7 @@ export function createRouterCore(options: RouterCoreOptions): RouterCore {
   const handlers = new HandlerRegistry();
   for (const family of HANDLER_FAMILIES) handlers.registerFamily(family);
   handlers.assertComplete();
-  const agents = new AgentCatalog();
+  const agents = new AgentCatalog(options.agents ?? [], config.GOLDEN_GAP_MS, logger, options.agentOverrides);
 
   const services: RouterServices = { config, logger, tracer, stats, connections, delivery, threads, runs, quality, broadcasts, agents };
   const router = new Router(services, handlers);
@@ -88,6 +96,7 @@ export function createRouterCore(options: RouterCoreOptions): RouterCore {
     handlers,
     router,
     recorder,
+    agentStats,
     close: () => {
       runs.interruptAll();
       recorder.interruptAll();

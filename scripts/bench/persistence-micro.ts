@@ -66,6 +66,9 @@ function sessionRecord(i: number): SessionRecord {
     details: [],
     agentName: "assistant",
     agentVersion: "1.0.0",
+    agentKind: "builtin",
+    ttftMs: null,
+    chunks: 0,
     faults: {},
     inbound: [{ type: "user_message", message_id: `m-${i}`, payload: { content: "what is 2+2" }, at_ms: 0 }],
     events: types.map((type, k) => ({

@@ -1,7 +1,7 @@
 import { truncate } from "../text/unicode";
 import type { AgentRunContext, AgentRunner } from "./agent-runner";
-import { calculate, findExpression } from "./tools/calculator";
-import { searchKnowledge } from "./tools/knowledge-search";
+import { BUILTIN_TOOL_MAP, type ToolOutcome } from "./tools/builtin-tools";
+import { findExpression } from "./tools/calculator";
 
 interface PlannedTool {
   name: "calculator" | "knowledge_search";
@@ -20,19 +20,11 @@ export function planTools(content: string): PlannedTool[] {
   return tools;
 }
 
-function runTool(tool: PlannedTool): { success: boolean; results: Record<string, unknown> } {
-  try {
-    if (tool.name === "calculator") {
-      return { success: true, results: { value: calculate(String(tool.parameters.expression)) } };
-    }
-    const hits = searchKnowledge(String(tool.parameters.query), Number(tool.parameters.limit));
-    return { success: true, results: { hits } };
-  } catch (err) {
-    return { success: false, results: { error: (err as Error).message } };
-  }
+function runTool(tool: PlannedTool): ToolOutcome {
+  return BUILTIN_TOOL_MAP[tool.name].run(tool.parameters);
 }
 
-function summarize(tool: PlannedTool, outcome: { success: boolean; results: Record<string, unknown> }): string {
+function summarize(tool: PlannedTool, outcome: ToolOutcome): string {
   if (!outcome.success) return `The ${tool.name} could not answer (${String(outcome.results.error)}).`;
   if (tool.name === "calculator") return `${String(tool.parameters.expression)} = ${String(outcome.results.value)}.`;
   const hits = outcome.results.hits as { title: string; snippet: string }[];
@@ -40,16 +32,26 @@ function summarize(tool: PlannedTool, outcome: { success: boolean; results: Reco
   return `From "${hits[0]!.title}": ${hits[0]!.snippet}`;
 }
 
+/** The deltas of a streamed answer: one per word (with the spaces after it), joined exactly the answer. */
+export function wordDeltas(text: string): string[] {
+  return text.match(/^\s+|\S+\s*/g) ?? [];
+}
+
 /**
  * The built-in deterministic agent: it thinks, calls real tools (a safe calculator and a keyword search
  * over the bundled knowledge base), and answers. Same content, same events (ids and durations aside).
+ * A streaming one (`streamer`, or `"stream": true`) sends its answer as one `agent_response_chunk` per
+ * word first, yielding to other work between words.
  */
 export class BuiltinAgent implements AgentRunner {
   readonly name: string;
   readonly version = "1.0.0";
+  readonly kind = "builtin" as const;
+  readonly #stream: boolean;
 
-  constructor(name = "assistant") {
+  constructor(name = "assistant", options: { stream?: boolean } = {}) {
     this.name = name;
+    this.#stream = options.stream ?? false;
   }
 
   async run(ctx: AgentRunContext): Promise<void> {
@@ -87,9 +89,18 @@ export class BuiltinAgent implements AgentRunner {
       }
     }
     if (ctx.signal.aborted) return;
+    const answer = answers.join(" ");
+    if (this.#stream) {
+      const messageId = `${ctx.runId}:answer`;
+      for (const delta of wordDeltas(answer)) {
+        ctx.emit("agent_response_chunk", { message_id: messageId, delta });
+        await ctx.sleep(0);
+        if (ctx.signal.aborted) return;
+      }
+    }
     ctx.emit("agent_completed", {
       status: "completed",
-      final_response: answers.join(" "),
+      final_response: answer,
       duration_ms: Math.round((ctx.now() - started) * 1000) / 1000,
     });
   }

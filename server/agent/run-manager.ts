@@ -1,64 +1,12 @@
 import { randomUUID } from "node:crypto";
-import { type AgentEventType, type Faults, SEQUENCED_TYPES, type ServerEvent, type ServerEventPayloads } from "../../contract";
+import { type AgentEventType, SEQUENCED_TYPES, type ServerEventPayloads } from "../../contract";
 import { type Clock, realClock } from "../clock";
 import { buildEvent } from "../transport/event-factory";
 import type { Delivery } from "../transport/delivery";
-import type { AgentRunner } from "./agent-runner";
-
-export type RunStatus = "running" | "completed" | "failed" | "cancelled";
-
-/** One run of an agent for one user in one thread. */
-export interface Run {
-  id: string;
-  userId: string;
-  threadId: string;
-  traceId: string;
-  agentName: string;
-  agentVersion: string;
-  content: string;
-  faults: Faults;
-  status: RunStatus;
-  seq: number;
-  eventsEmitted: number;
-  startedAt: number;
-  endedAt: number | null;
-  abort: AbortController;
-}
-
-/** What a run manager tells the session recorder, quality metrics and alerts. */
-export interface RunObserver {
-  onRunStarted?(run: Run, inbound: { type: string; message_id: string; payload: Record<string, unknown> }): void;
-  /** A later inbound message about the run (stop_agent, agent_status_request). */
-  onRunInbound?(runId: string, inbound: { type: string; message_id: string; payload: Record<string, unknown> }): void;
-  onRunEvent?(run: Run, event: ServerEvent): void;
-  onRunEnded?(run: Run): void;
-}
-
-/** What is known of a run: from memory, or from the session store once it left memory. */
-export interface RunSummary {
-  userId: string;
-  status: RunStatus;
-  eventsEmitted: number;
-}
-export type RunLookup = (runId: string) => Promise<RunSummary | null>;
-
-/** An inbound message about a run, as its session records it. */
-export interface InboundNote {
-  type: string;
-  message_id: string;
-  payload: Record<string, unknown>;
-}
-
-export interface StartRunInput {
-  userId: string;
-  threadId: string;
-  traceId: string;
-  content: string;
-  agent: AgentRunner;
-  agentName: string;
-  faults: Faults;
-  inbound: { type: string; message_id: string; payload: Record<string, unknown> };
-}
+import type { Logger } from "../logger";
+import type { AgentRunner, ThreadTurn } from "./agent-runner";
+import { ChunkStream, MERGE_FLUSH_MS } from "./chunk-stream";
+import type { InboundNote, Run, RunLookup, RunObserver, RunStatus, RunSummary, StartRunInput } from "./run";
 
 const FINISHED_RUNS_KEPT = 50_000;
 
@@ -71,13 +19,22 @@ export class RunManager {
   readonly #clock: Clock;
   readonly #observers: RunObserver[] = [];
   readonly #runs = new Map<string, Run>();
+  /** Running runs per agent, for `max_concurrent_runs`. */
+  readonly #runningByAgent = new Map<string, number>();
+  readonly #logger: Logger;
   #lookup: RunLookup = () => Promise.resolve(null);
   /** Stops a run another node of the cluster runs (set when the node joins a cluster). */
   #remoteStop: ((runId: string, inbound: InboundNote) => void) | null = null;
 
-  constructor(delivery: Delivery, clock: Clock = realClock) {
+  constructor(delivery: Delivery, logger: Logger, clock: Clock = realClock) {
     this.#delivery = delivery;
+    this.#logger = logger;
     this.#clock = clock;
+  }
+
+  /** Runs of this agent running on this node now. */
+  runningCount(agentName: string): number {
+    return this.#runningByAgent.get(agentName) ?? 0;
   }
 
   observe(observer: RunObserver): void {
@@ -96,8 +53,11 @@ export class RunManager {
       userId: input.userId,
       threadId: input.threadId,
       traceId: input.traceId,
-      agentName: input.agentName,
-      agentVersion: input.agent.version,
+      agentName: input.agent.name,
+      agentVersion: input.agent.runner.version,
+      agentKind: input.agent.kind,
+      strict: input.agent.strict,
+      gapMs: input.agent.gapMs,
       content: input.content,
       faults: input.faults,
       status: "running",
@@ -106,10 +66,12 @@ export class RunManager {
       startedAt: this.#clock.now(),
       endedAt: null,
       abort: new AbortController(),
+      stream: new ChunkStream(),
     };
     this.#remember(run);
+    this.#runningByAgent.set(run.agentName, this.runningCount(run.agentName) + 1);
     for (const o of this.#observers) o.onRunStarted?.(run, input.inbound);
-    setImmediate(() => void this.#execute(run, input.agent));
+    setImmediate(() => void this.#execute(run, input.agent.runner, input.history));
     return run;
   }
 
@@ -167,8 +129,9 @@ export class RunManager {
     return runs;
   }
 
-  async #execute(run: Run, agent: AgentRunner): Promise<void> {
+  async #execute(run: Run, agent: AgentRunner, history: (runId: string) => Promise<ThreadTurn[]>): Promise<void> {
     if (run.status !== "running") return;
+    const logger = this.#logger.child({ run_id: run.id, agent: run.agentName });
     try {
       await agent.run({
         runId: run.id,
@@ -178,20 +141,69 @@ export class RunManager {
         agentName: run.agentName,
         faults: run.faults,
         signal: run.abort.signal,
+        history: () => history(run.id),
         emit: (type, payload) => this.#emit(run, type, payload),
+        ignored: (eventType) => {
+          for (const o of this.#observers) o.onIgnoredEvent?.(run, eventType);
+        },
         sleep: (ms) => this.#clock.sleep(ms, run.abort.signal),
         now: () => this.#clock.now(),
+        logger,
       });
       if (run.status === "running" && !run.abort.signal.aborted) {
         this.#emit(run, "agent_error", { error_code: "AGENT_INCOMPLETE", message: "The agent ended without completing." });
       }
-    } catch {
+    } catch (err) {
+      // The agent's own failure: logged by kind only (its message may carry what the agent sent).
+      logger.warn({ err_name: (err as Error | undefined)?.name }, "agent threw");
       if (run.status === "running") this.#emit(run, "agent_error", { error_code: "AGENT_FAILED", message: "The agent failed." });
     }
   }
 
+  /** An agent's event: chunks go through the run's chunk policy; anything else first sends a held chunk. */
   #emit<T extends AgentEventType>(run: Run, type: T, payload: ServerEventPayloads[T]): void {
     if (run.status !== "running") return;
+    if (type === "agent_response_chunk") return this.#chunk(run, payload as ServerEventPayloads["agent_response_chunk"]);
+    this.#flushChunks(run);
+    if (type === "agent_completed" && (run.stream.sent > 0 || run.stream.holding)) {
+      // A streamed run's final response is exactly its deltas joined (PROTOCOL.md "Streamed text").
+      this.#send(run, type, {
+        ...(payload as ServerEventPayloads["agent_completed"]),
+        final_response: run.stream.text,
+      } as ServerEventPayloads[T]);
+    } else this.#send(run, type, payload);
+  }
+
+  #chunk(run: Run, payload: ServerEventPayloads["agent_response_chunk"]): void {
+    const step = run.stream.take(payload.message_id, payload.delta, this.#clock.now());
+    if (step.kind === "send") this.#send(run, "agent_response_chunk", { message_id: step.messageId, delta: step.delta });
+    else if (step.kind === "held") this.#armChunkFlush(run);
+    else {
+      run.abort.abort();
+      this.#send(run, "agent_error", {
+        error_code: "AGENT_FAILED",
+        message: "The agent's streamed response passed its bound of 1 MiB of text.",
+      });
+    }
+  }
+
+  /** A held (merged) chunk leaves within MERGE_FLUSH_MS even if the agent sends nothing more. */
+  #armChunkFlush(run: Run): void {
+    if (run.chunkFlushArmed) return;
+    run.chunkFlushArmed = true;
+    void this.#clock.sleep(MERGE_FLUSH_MS).then(() => {
+      run.chunkFlushArmed = false;
+      if (run.status === "running") this.#flushChunks(run);
+    });
+  }
+
+  #flushChunks(run: Run): void {
+    const step = run.stream.flush();
+    if (step?.kind === "send") this.#send(run, "agent_response_chunk", { message_id: step.messageId, delta: step.delta });
+  }
+
+  /** Numbers one event, applies `drop_event`, delivers it to every connection of the owner. */
+  #send<T extends AgentEventType>(run: Run, type: T, payload: ServerEventPayloads[T]): void {
     const seq = SEQUENCED_TYPES.has(type) ? ++run.seq : undefined;
     const terminal = type === "agent_completed" || type === "agent_error";
     if (run.faults.drop_event !== type) {
@@ -200,7 +212,7 @@ export class RunManager {
       this.#delivery.toUser(event);
       for (const o of this.#observers) o.onRunEvent?.(run, event);
     }
-    if (terminal && !run.abort.signal.aborted) {
+    if (terminal && (!run.abort.signal.aborted || type === "agent_error")) {
       this.#end(run, type === "agent_error" ? "failed" : "completed");
     }
   }
@@ -208,6 +220,9 @@ export class RunManager {
   #end(run: Run, status: RunStatus): void {
     if (run.status !== "running") return;
     run.status = status;
+    const left = this.runningCount(run.agentName) - 1;
+    if (left > 0) this.#runningByAgent.set(run.agentName, left);
+    else this.#runningByAgent.delete(run.agentName);
     run.endedAt = this.#clock.now();
     for (const o of this.#observers) o.onRunEnded?.(run);
   }

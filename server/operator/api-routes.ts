@@ -1,5 +1,14 @@
 import { z } from "zod";
-import { type ReplayFaults, type ReplayResult, REPLAY_FAULTS, SESSION_STATUSES, SwitchyardError, TRACE_KINDS } from "../../contract";
+import {
+  type ReplayAgentMode,
+  REPLAY_AGENT_MODES,
+  type ReplayFaults,
+  type ReplayResult,
+  REPLAY_FAULTS,
+  SESSION_STATUSES,
+  SwitchyardError,
+  TRACE_KINDS,
+} from "../../contract";
 import { sessionCookie } from "../auth/cookies";
 import type { TokenService } from "../auth/tokens";
 import { toFixture } from "../replay/fixture";
@@ -46,7 +55,7 @@ export interface OperatorApiDeps {
   tokens: TokenService;
   metrics: PrometheusMetrics;
   nodeId: string;
-  replay: (session: SessionRecord, faults: ReplayFaults) => Promise<ReplayResult>;
+  replay: (session: SessionRecord, faults: ReplayFaults, agent: ReplayAgentMode | undefined) => Promise<ReplayResult>;
 }
 
 /** The operator HTTP API (PROTOCOL.md "Operator surfaces"), one route per endpoint of the contract's OperatorApi. */
@@ -84,6 +93,7 @@ export function apiRoutes({ queries, tokens, metrics, nodeId, replay }: Operator
     ),
     route("DELETE /api/session", () => ({ body: { ok: true }, headers: { "Set-Cookie": sessionCookie("", 0, false) } }), { public: true }),
     route("GET /api/handlers", () => ({ body: queries.handlerList() })),
+    route("GET /api/agents", () => ({ body: queries.agentList() })),
     route("GET /api/handlers/unhandled", (r) => {
       const q = query(r, { limit: Limit, before: Cursor });
       return memoryPage(queries.unhandledList(), q.limit, q.before);
@@ -124,12 +134,15 @@ export function apiRoutes({ queries, tokens, metrics, nodeId, replay }: Operator
     }),
     route("GET /api/sessions/:id", async (r) => ({ body: sessionDetail(await session(r)) })),
     route("POST /api/sessions/:id/replay", async (r) => {
-      const body = z.object({ faults: z.enum(REPLAY_FAULTS).default("recorded") }).safeParse(await readJson(r.req));
-      if (!body.success) throw new SwitchyardError("INVALID_MESSAGE", 'Send {"faults": "recorded" | "none"}.');
+      const body = z
+        .object({ faults: z.enum(REPLAY_FAULTS).default("recorded"), agent: z.enum(REPLAY_AGENT_MODES).optional() })
+        .safeParse(await readJson(r.req));
+      if (!body.success)
+        throw new SwitchyardError("INVALID_MESSAGE", 'Send {"faults"?: "recorded" | "none", "agent"?: "recorded" | "live"}.');
       const recorded = await session(r);
       if (recorded.status === "running")
         throw new SwitchyardError("CONFLICT", "The session is still running; replay it once its verdict is final.");
-      return { body: await replay(recorded, body.data.faults) };
+      return { body: await replay(recorded, body.data.faults, body.data.agent) };
     }),
     route("GET /api/sessions/:id/replays", async (r) => {
       const q = query(r, { limit: Limit });

@@ -1,4 +1,5 @@
 import type {
+  AgentInfo,
   ConnectionInfo,
   HandlerInfo,
   Health,
@@ -10,6 +11,8 @@ import type {
   UnhandledType,
   UserSummary,
 } from "../../contract";
+import type { AgentCatalog } from "../agent/agent-catalog";
+import type { AgentStats } from "../agent/agent-stats";
 import type { Cluster } from "../cluster/cluster";
 import type { HandlerRegistry } from "../router/registry";
 import type { SessionRecorder } from "../sessions/session-recorder";
@@ -28,6 +31,8 @@ export interface NodeQueriesDeps {
   stats: RouterStats;
   connections: ConnectionRegistry;
   handlers: HandlerRegistry;
+  agents: AgentCatalog;
+  agentStats: AgentStats;
   recorder: SessionRecorder;
   tracer: Tracer;
   persistence: Persistence;
@@ -146,6 +151,11 @@ export class NodeQueries {
         },
       };
     });
+  }
+
+  /** GET /api/agents: the declared agents with this node's figures. */
+  agentList(): AgentInfo[] {
+    return this.#d.agentStats.list(this.#d.agents);
   }
 
   /** GET /api/handlers/unhandled: types that matched nothing, most recent first. */

@@ -1,5 +1,5 @@
-import { isEventOf, type ServerEvent } from "../../contract";
-import type { Run, RunObserver } from "../agent/run-manager";
+import { isEventOf, type QualityMetrics, type ServerEvent } from "../../contract";
+import type { Run, RunObserver } from "../agent/run";
 import { buildEvent } from "../transport/event-factory";
 import type { Delivery } from "../transport/delivery";
 
@@ -17,23 +17,7 @@ export interface RunSummary {
   endedAt: number;
 }
 
-export interface QualityMetrics {
-  agent_name: string | null;
-  period_hours: number;
-  total_runs: number;
-  completed: number;
-  failed: number;
-  cancelled: number;
-  success_rate: number;
-  error_rate: number;
-  avg_duration_ms: number;
-  p95_duration_ms: number;
-  avg_events_per_run: number;
-  tool_calls: number;
-  tool_success_rate: number;
-  quality_score: number;
-  generated_at: string;
-}
+export type { QualityMetrics };
 
 const KEPT_RUNS = 100_000;
 const round = (n: number, digits = 3) => Math.round(n * 10 ** digits) / 10 ** digits;

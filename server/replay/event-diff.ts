@@ -20,6 +20,21 @@ export function comparable(e: SessionEventRecord): ComparableEvent {
   return c;
 }
 
+/**
+ * Consecutive `agent_response_chunk` entries as one, whose value is their joined text: how deltas were
+ * cut (and merged under load) is not a difference, the text is (PROTOCOL.md "Replay").
+ */
+export function coalesceChunks(events: readonly ComparableEvent[]): ComparableEvent[] {
+  const out: ComparableEvent[] = [];
+  for (const e of events) {
+    const last = out.at(-1);
+    if (e.type === "agent_response_chunk" && last?.type === "agent_response_chunk") {
+      last.payload = { delta: `${String(last.payload.delta ?? "")}${String(e.payload.delta ?? "")}` };
+    } else out.push(e.type === "agent_response_chunk" ? { ...e, payload: { delta: String(e.payload.delta ?? "") } } : e);
+  }
+  return out;
+}
+
 /** Field-level differences between two payloads (dotted paths). */
 export function payloadChanges(a: unknown, b: unknown, path = ""): FieldChange[] {
   if (a === b) return [];
@@ -37,8 +52,8 @@ export function payloadChanges(a: unknown, b: unknown, path = ""): FieldChange[]
  * not), recorded-only events as missing and replay-only events as extra, with timing deltas.
  */
 export function diffEvents(recorded: readonly SessionEventRecord[], replayed: readonly SessionEventRecord[]): ReplayDiff {
-  const a = recorded.map(comparable);
-  const b = replayed.map(comparable);
+  const a = coalesceChunks(recorded.map(comparable));
+  const b = coalesceChunks(replayed.map(comparable));
   const n = a.length;
   const m = b.length;
   const lcs: number[][] = Array.from({ length: n + 1 }, () => new Array<number>(m + 1).fill(0));

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
-import type { ReplayFaults, ReplayResult, ServerEvent } from "../../contract";
+import type { AgentDeclaration, ReplayAgentMode, ReplayFaults, ReplayResult, ServerEvent } from "../../contract";
+import type { AgentEntry } from "../agent/agent-catalog";
 import type { Config } from "../env";
 import type { Logger } from "../logger";
 import { createRouterCore } from "../router-core";
@@ -9,6 +10,7 @@ import type { SessionEventRecord, SessionRecord } from "../store/records";
 import type { Connection } from "../transport/connection-registry";
 import type { EventWriter } from "../transport/event-writer";
 import { comparable, diffEvents } from "./event-diff";
+import { RecordedAgent } from "./recorded-agent";
 import { settle, VirtualClock } from "./virtual-clock";
 
 /** Collects what the sandbox writes to the replay's virtual connection. */
@@ -24,6 +26,35 @@ class CollectingWriter implements EventWriter {
   close(): void {}
 }
 
+/** Which agents a replay may run, and how it runs the session's agent. */
+export interface ReplayOptions {
+  /** The node's declared agents (for `live` replays of external agents). */
+  agents?: AgentDeclaration[];
+  /** `recorded` (default for external agents) or `live`; built-in agents always replay live. */
+  agent?: ReplayAgentMode;
+}
+
+/** Built-in runs replay live (deterministic anyway); external ones recorded unless `live` is asked for. */
+export function replayMode(session: SessionRecord, asked: ReplayAgentMode | undefined): ReplayAgentMode {
+  if (session.agentKind === "builtin") return "live";
+  return asked ?? "recorded";
+}
+
+/** The recorded stream as the sandbox's agent, with the verdict settings the node declares for it. */
+function recordedEntry(session: SessionRecord, agents: AgentDeclaration[], goldenGapMs: number): AgentEntry {
+  const decl = agents.find((d) => d.name === session.agentName);
+  const external = session.agentKind !== "builtin";
+  const timeout = decl && decl.kind !== "builtin" ? decl.timeout_ms : 120_000;
+  return {
+    runner: new RecordedAgent(session.agentName, session.agentKind, session.events),
+    name: session.agentName,
+    kind: session.agentKind,
+    strict: decl?.strict ?? !external,
+    gapMs: decl?.gap_ms ?? (external ? timeout : goldenGapMs),
+    maxConcurrentRuns: null,
+  };
+}
+
 /** Virtual time allowed after the last inbound message for the run to finish (covers delay_ms <= 60 s). */
 const SETTLE_LIMIT_MS = 120_000;
 
@@ -33,16 +64,26 @@ const SETTLE_LIMIT_MS = 120_000;
  * virtual connection for a replay identity, so nothing reaches a real socket or counts as anyone's
  * traffic. Then diffs the replayed events against the recording and judges them against the golden path.
  */
-export async function replaySession(session: SessionRecord, faults: ReplayFaults, config: Config, logger: Logger): Promise<ReplayResult> {
+export async function replaySession(
+  session: SessionRecord,
+  faults: ReplayFaults,
+  config: Config,
+  logger: Logger,
+  options: ReplayOptions = {},
+): Promise<ReplayResult> {
   const replayId = `rpl_${randomUUID()}`;
   const clock = new VirtualClock(session.startedAt);
   const store = new MemoryStore();
+  const agents = options.agents ?? [];
+  const mode = replayMode(session, options.agent);
   const core = createRouterCore({
     config: { ...config, NODE_ID: `replay:${config.NODE_ID}`, RATE_LIMIT_PER_S: 1_000_000, RATE_LIMIT_BURST: 1_000_000 },
     logger: logger.child({ replay_id: replayId }),
     store,
     clock,
     faultPolicy: () => faults === "recorded",
+    agents,
+    agentOverrides: mode === "recorded" ? [recordedEntry(session, agents, config.GOLDEN_GAP_MS)] : [],
   });
   const writer = new CollectingWriter();
   const identity = `replay-${session.userId}`.slice(0, 128);
@@ -94,7 +135,12 @@ export async function replaySession(session: SessionRecord, faults: ReplayFaults
     verdict,
     diff: diffEvents(session.events, events),
     events: events.map(comparable),
-    agent: { name: session.agentName, version: agent?.version ?? "unavailable", recorded_version: session.agentVersion },
+    agent: {
+      name: session.agentName,
+      version: mode === "recorded" ? session.agentVersion : (agent?.runner.version ?? "unavailable"),
+      recorded_version: session.agentVersion,
+      mode,
+    },
     created_at: new Date().toISOString(),
   };
 }

@@ -2,7 +2,7 @@ import type { ComparableEvent, ReplayDiff, ReplayFaults, ReplayResult } from "..
 import type { Config } from "../env";
 import type { Logger } from "../logger";
 import type { ReplayRecord, SessionRecord } from "../store/records";
-import { replaySession } from "./replay-engine";
+import { type ReplayOptions, replaySession } from "./replay-engine";
 
 /** Where replays are kept (the Prisma persistence). */
 export interface ReplayStore {
@@ -17,8 +17,9 @@ export async function replayAndStore(
   config: Config,
   logger: Logger,
   store: ReplayStore,
+  options: ReplayOptions = {},
 ): Promise<ReplayResult> {
-  const outcome = await replaySession(session, faults, config, logger);
+  const outcome = await replaySession(session, faults, config, logger, options);
   await store.saveReplay({
     id: outcome.replay_id,
     sessionId: session.id,

@@ -1,30 +1,13 @@
 import { SEQUENCED_TYPES, type ServerEvent, type TraceEvent } from "../../contract";
-import type { Run, RunObserver } from "../agent/run-manager";
+import type { Run, RunObserver } from "../agent/run";
 import { type Clock, realClock } from "../clock";
 import type { SessionEventRecord, SessionRecord, SessionStatus } from "../store/records";
 import type { Tracer } from "../trace/tracer";
 import type { DeliveryObserver, DeliveryRecord } from "../transport/delivery";
 import { judgeGoldenPath } from "./golden-verdict";
+import { deliveryEntry, type LiveSession, type SessionSink } from "./live-session";
 
-/** Where finished and running sessions go (the write-behind persistence). */
-export interface SessionSink {
-  saveSession(session: SessionRecord): void;
-}
-
-interface LiveSession {
-  record: SessionRecord;
-  final: boolean;
-  runEnded: boolean;
-  violations: number;
-  /** The gap check: armed once, it re-arms itself for the rest of the gap while events keep coming. */
-  timer: NodeJS.Timeout | undefined;
-  lastEventAt: number;
-  byMessageId: Map<string, SessionEventRecord>;
-  /** Other nodes' delivery reports still on their way (cluster). */
-  pendingRemote: number;
-  /** A verdict that waits for those reports. */
-  deferred: { status?: SessionStatus; timer: NodeJS.Timeout } | null;
-}
+export type { SessionSink } from "./live-session";
 
 /** How long a verdict waits for other nodes' delivery reports before it is given without them. */
 const REMOTE_REPORT_WAIT_MS = 3000;
@@ -34,18 +17,11 @@ const REMOTE_REPORT_WAIT_MS = 3000;
  * its delivery per connection (and acks), and the live golden-path verdict, traced as
  * `session_verdict` when it becomes final. Everything a replay needs is in the record from the start.
  */
-function deliveryEntry(d: DeliveryRecord): SessionEventRecord["deliveries"][number] {
-  const e: SessionEventRecord["deliveries"][number] = { connection_id: d.connection_id, delivered: d.delivered };
-  if (d.recovered) e.recovered = true;
-  return e;
-}
-
 export class SessionRecorder implements RunObserver, DeliveryObserver {
   readonly #live = new Map<string, LiveSession>();
   readonly #sink: SessionSink;
   readonly #tracer: Tracer;
   readonly #nodeId: string;
-  readonly #gapMs: number;
   readonly #clock: Clock;
   readonly #dirty = new Set<LiveSession>();
   readonly #flushTimer: NodeJS.Timeout;
@@ -54,12 +30,11 @@ export class SessionRecorder implements RunObserver, DeliveryObserver {
   /** How long a finished session stays in memory: acks and recoveries may still change it. */
   #keepMs = 15_000;
 
-  constructor(sink: SessionSink, tracer: Tracer, nodeId: string, gapMs: number, clock: Clock = realClock) {
+  constructor(sink: SessionSink, tracer: Tracer, nodeId: string, clock: Clock = realClock) {
     this.#sink = sink;
     this.#clock = clock;
     this.#tracer = tracer;
     this.#nodeId = nodeId;
-    this.#gapMs = gapMs;
     tracer.onRecord((e) => this.#onTrace(e));
     // Sessions are written when they start and when their verdict is final; changes in between
     // (events, acks) are written at most once a second, so a run costs few database writes.
@@ -126,6 +101,9 @@ export class SessionRecorder implements RunObserver, DeliveryObserver {
       details: [],
       agentName: run.agentName,
       agentVersion: run.agentVersion,
+      agentKind: run.agentKind,
+      ttftMs: null,
+      chunks: 0,
       faults: { ...run.faults },
       inbound: [{ ...inbound, at_ms: 0 }],
       events: [],
@@ -143,6 +121,8 @@ export class SessionRecorder implements RunObserver, DeliveryObserver {
       byMessageId: new Map(),
       pendingRemote: 0,
       deferred: null,
+      gapMs: run.gapMs,
+      strict: run.strict,
     };
     this.#live.set(run.id, live);
     this.#armGapTimer(live);
@@ -181,6 +161,10 @@ export class SessionRecorder implements RunObserver, DeliveryObserver {
       });
     }
     if (event.seq !== undefined) entry.seq = event.seq;
+    if (event.type === "agent_response_chunk") {
+      live.record.chunks++;
+      live.record.ttftMs ??= entry.emitted_at_ms;
+    }
     live.record.events.push(entry);
     live.byMessageId.set(event.message_id, entry);
     if (!live.final) this.#armGapTimer(live);
@@ -230,7 +214,7 @@ export class SessionRecorder implements RunObserver, DeliveryObserver {
   /** Notes an event; a run with no event for GOLDEN_GAP_MS gets its verdict (one timer per run, not one per event). */
   #armGapTimer(live: LiveSession): void {
     live.lastEventAt = this.#clock.now();
-    if (!live.timer) this.#checkGapIn(live, this.#gapMs + 50);
+    if (!live.timer) this.#checkGapIn(live, live.gapMs + 50);
   }
 
   #checkGapIn(live: LiveSession, ms: number): void {
@@ -238,8 +222,8 @@ export class SessionRecorder implements RunObserver, DeliveryObserver {
       live.timer = undefined;
       if (live.final) return;
       const quiet = this.#clock.now() - live.lastEventAt;
-      if (quiet >= this.#gapMs) this.#finalizeWhenReported(live);
-      else this.#checkGapIn(live, this.#gapMs - quiet + 50);
+      if (quiet >= live.gapMs) this.#finalizeWhenReported(live);
+      else this.#checkGapIn(live, live.gapMs - quiet + 50);
     }, ms);
     live.timer.unref();
   }
@@ -270,9 +254,10 @@ export class SessionRecorder implements RunObserver, DeliveryObserver {
         events: r.events,
         endMs: (r.endedAt ?? this.#clock.now()) - r.startedAt,
         ended: live.runEnded,
-        gapMs: this.#gapMs,
+        gapMs: live.gapMs,
         isolationViolations: live.violations,
         interrupted,
+        strict: live.strict,
       });
       r.status = verdict.passed ? "passed" : "failed";
       r.reasons = verdict.reasons;

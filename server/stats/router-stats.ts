@@ -1,15 +1,8 @@
+import type { SeriesPoint } from "../../contract";
 import { truncate } from "../text/unicode";
 import { LatencyHistogram } from "./latency-histogram";
 
-/** One point of the per-second series (GET /api/stats/series, inspector `stats`). */
-export interface SeriesPoint {
-  t: string;
-  messages: number;
-  events: number;
-  errors: number;
-  p50_ms: number;
-  p99_ms: number;
-}
+export type { SeriesPoint };
 
 export interface HandlerStats {
   count: number;

@@ -1,4 +1,4 @@
-import type { ReplayFaults, SessionEvent, SessionInbound, SessionStatus, VerdictReason } from "../../contract";
+import type { AgentKind, ReplayFaults, SessionEvent, SessionInbound, SessionStatus, VerdictReason } from "../../contract";
 
 /** Plain records the stores exchange with persistence; times are epoch milliseconds. */
 
@@ -33,6 +33,11 @@ export interface SessionRecord {
   details: string[];
   agentName: string;
   agentVersion: string;
+  agentKind: AgentKind;
+  /** Streamed runs: ms from the inbound message to the first chunk; null when the run streamed nothing. */
+  ttftMs: number | null;
+  /** agent_response_chunk events the run sent. */
+  chunks: number;
   faults: Record<string, unknown>;
   inbound: SessionInbound[];
   events: SessionEvent[];

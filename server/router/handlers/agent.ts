@@ -2,6 +2,9 @@ import { SwitchyardError } from "../../../contract";
 import { truncate } from "../../text/unicode";
 import { defineHandler, type HandlerFamily, type HandlerResult, type RequestContext } from "../handler-types";
 
+/** Earlier messages of the thread an external agent receives with a run. */
+const HISTORY_TURNS = 50;
+
 /** Starts a run for the requesting user: creates the thread when none is given, then runs the agent. */
 function startRun(ctx: RequestContext, content: string, agentName: string | undefined): HandlerResult {
   // Fault injection: the handler fails before any run starts (no session is created).
@@ -9,6 +12,12 @@ function startRun(ctx: RequestContext, content: string, agentName: string | unde
   const { agents, threads, runs } = ctx.services;
   const agent = agents.get(agentName);
   if (!agent) throw new SwitchyardError("NOT_FOUND", `No agent named "${agentName}". Available: ${agents.names().join(", ")}.`);
+  if (agent.maxConcurrentRuns !== null && runs.runningCount(agent.name) >= agent.maxConcurrentRuns) {
+    throw new SwitchyardError(
+      "RATE_LIMITED",
+      `Agent "${agent.name}" is running its most runs at once (${agent.maxConcurrentRuns}); try again shortly.`,
+    );
+  }
   const userId = ctx.conn.userId;
   const rawPayload = ctx.envelope.payload ?? {};
   let threadId = ctx.envelope.thread_id ?? (typeof rawPayload.thread_id === "string" ? rawPayload.thread_id : undefined);
@@ -23,8 +32,11 @@ function startRun(ctx: RequestContext, content: string, agentName: string | unde
     traceId: ctx.traceId,
     content,
     agent,
-    agentName: agent.name,
     faults: ctx.faults ?? {},
+    history: async (runId) => {
+      const messages = await threads.history(threadId, HISTORY_TURNS);
+      return messages.filter((m) => m.runId !== runId).map((m) => ({ id: m.id, role: m.role, content: m.content }));
+    },
     inbound: { type: ctx.type, message_id: ctx.messageId, payload: rawPayload },
   });
   threads.append({ threadId, userId, runId: run.id, role: "user", content });

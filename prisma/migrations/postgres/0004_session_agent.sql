@@ -1,0 +1,5 @@
+-- AlterTable
+ALTER TABLE "Session" ADD COLUMN     "agentKind" TEXT NOT NULL DEFAULT 'builtin',
+ADD COLUMN     "chunks" INTEGER NOT NULL DEFAULT 0,
+ADD COLUMN     "ttftMs" DOUBLE PRECISION;
+
