@@ -1,4 +1,4 @@
-// `npm run simulate -- --users N --rate R [--url http://127.0.0.1:3000] [--duration S]`
+// `npm run simulate -- --users N --rate R [--url http://127.0.0.1:3000] [--duration S] [--agent NAME]`
 // Drives realistic traffic through real socket.io clients against a running server.
 import { parseArgs } from "node:util";
 import { resolveAuthSecret } from "../server/auth/secret-files";
@@ -12,6 +12,7 @@ const { values } = parseArgs({
     rate: { type: "string", default: "10" },
     url: { type: "string" },
     duration: { type: "string", default: "0" },
+    agent: { type: "string" },
   },
 });
 const config = loadConfig();
@@ -20,11 +21,11 @@ const users = Number(values.users);
 const rate = Number(values.rate);
 const duration = Number(values.duration);
 if (!(users > 0) || !(rate > 0)) {
-  process.stderr.write("usage: npm run simulate -- --users N --rate R [--url URL] [--duration seconds]\n");
+  process.stderr.write("usage: npm run simulate -- --users N --rate R [--url URL] [--duration seconds] [--agent NAME]\n");
   process.exit(2);
 }
 const tokens = new TokenService(resolveAuthSecret(config.AUTH_SECRET, config.DATA_DIR));
-const generator = new TrafficGenerator({ url, users, rate, token: (id) => tokens.sign(id, "user", "24h") });
+const generator = new TrafficGenerator({ url, users, rate, agent: values.agent, token: (id) => tokens.sign(id, "user", "24h") });
 
 process.stdout.write(`Connecting ${users} users to ${url} ...\n`);
 const started = Date.now();

@@ -16,6 +16,10 @@ export interface TrafficOptions {
   faultShare?: number;
   /** Share of runs whose client disconnects mid-run (an undelivered failure without fault injection). */
   abandonShare?: number;
+  /** Every run goes to this agent (`start_agent {agent_name}`); unset: a mix of the default agent and `streamer`. */
+  agent?: string;
+  /** Without `agent`: the share of runs that go to the streaming built-in `streamer`. */
+  streamShare?: number;
 }
 
 export interface TrafficCounters {
@@ -79,14 +83,14 @@ export class TrafficGenerator {
     runsCompleted: 0,
     runsFailed: 0,
   };
-  readonly #options: Required<Omit<TrafficOptions, "userPrefix">> & { userPrefix: string };
+  readonly #options: Required<Omit<TrafficOptions, "userPrefix" | "agent">> & { userPrefix: string; agent?: string };
   readonly #sockets: { userId: string; socket: Socket; threadId?: string }[] = [];
   readonly #random = prng(7);
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
 
   constructor(options: TrafficOptions) {
-    this.#options = { faultShare: 0.1, abandonShare: 0.02, userPrefix: "sim", ...options };
+    this.#options = { faultShare: 0.1, abandonShare: 0.02, userPrefix: "sim", streamShare: 0.3, ...options };
   }
 
   /** Connects every user (about one in four gets a second connection). */
@@ -150,9 +154,13 @@ export class TrafficGenerator {
     let envelope: ClientEnvelope;
     let abandon = false;
     if (r() < 0.6) {
-      const payload: { content: string | undefined; simulate?: Faults } = { content: QUESTIONS[Math.floor(r() * QUESTIONS.length)] };
+      const payload: { content: string; simulate?: Faults } = { content: QUESTIONS[Math.floor(r() * QUESTIONS.length)]! };
       if (r() < this.#options.faultShare) payload.simulate = FAULTS[Math.floor(r() * FAULTS.length)];
-      envelope = { type: "user_message", payload, ...(target.threadId && r() < 0.7 ? { thread_id: target.threadId } : {}) };
+      const agent = this.#options.agent ?? (r() < this.#options.streamShare ? "streamer" : undefined);
+      const thread = target.threadId && r() < 0.7 ? { thread_id: target.threadId } : {};
+      envelope = agent
+        ? { type: "start_agent", payload: { ...payload, agent_name: agent }, ...thread }
+        : { type: "user_message", payload, ...thread };
       abandon = r() < this.#options.abandonShare;
       this.counters.runsStarted++;
     } else {

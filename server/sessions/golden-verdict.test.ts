@@ -82,3 +82,61 @@ describe("golden-path verdict: dropped tool_executing", () => {
     expect(judge(events).reasons).toContain("out_of_order");
   });
 });
+
+describe("verdict for agents that are not strict", () => {
+  const tool = (type: "tool_executing" | "tool_completed", seq: number, id: string): SessionEventRecord => ({
+    ...ev(type, seq, seq),
+    payload: { tool_call_id: id, tool_name: "search" },
+  });
+  const relaxed = (events: SessionEventRecord[]) => judge(events, { strict: false });
+
+  it("passes a run that answers with text only (no thinking, no tools)", () => {
+    const events = [
+      ev("agent_started", 1, 1),
+      ev("agent_response_chunk", 2, 2),
+      ev("agent_response_chunk", 3, 3),
+      ev("agent_completed", 4, 4),
+    ];
+    expect(relaxed(events)).toMatchObject({ passed: true, reasons: [] });
+    // The same run is missing three kinds for a strict agent.
+    expect(judge(events).reasons).toContain("missing_event");
+  });
+
+  it("needs every tool call answered by the same tool_call_id before the end: unpaired_tool_call", () => {
+    const answered = [
+      ev("agent_started", 1, 1),
+      tool("tool_executing", 2, "a"),
+      tool("tool_completed", 3, "a"),
+      ev("agent_completed", 4, 4),
+    ];
+    expect(relaxed(answered).passed).toBe(true);
+    const unanswered = [ev("agent_started", 1, 1), tool("tool_executing", 2, "a"), ev("agent_completed", 3, 3)];
+    const v = relaxed(unanswered);
+    expect(v.reasons).toEqual(["unpaired_tool_call"]);
+    expect(v.details.join(" ")).toMatch(/tool call a \(search\) was never answered/);
+    const wrongId = [
+      ev("agent_started", 1, 1),
+      tool("tool_executing", 2, "a"),
+      tool("tool_completed", 3, "b"),
+      ev("agent_completed", 4, 4),
+    ];
+    expect(relaxed(wrongId).reasons).toEqual(["unpaired_tool_call"]);
+  });
+
+  it("wants agent_started first and nothing after agent_completed", () => {
+    expect(relaxed([ev("agent_response_chunk", 1, 1), ev("agent_started", 2, 2), ev("agent_completed", 3, 3)]).reasons).toEqual([
+      "out_of_order",
+    ]);
+    expect(relaxed([ev("agent_started", 1, 1), ev("agent_completed", 2, 2), ev("agent_response_chunk", 3, 3)]).reasons).toEqual([
+      "out_of_order",
+    ]);
+    expect(relaxed([ev("agent_started", 1, 1)]).reasons).toEqual(["missing_event"]);
+  });
+
+  it("keeps the gap, seq, delivery and error rules of every run", () => {
+    expect(relaxed([ev("agent_started", 1, 1), ev("agent_completed", 3, 3)]).reasons).toEqual(["missing_event"]);
+    expect(relaxed([ev("agent_started", 1, 1), ev("agent_completed", 2, 20_000)]).reasons).toEqual(["gap"]);
+    expect(relaxed([ev("agent_started", 1, 1), ev("agent_completed", 2, 2, false)]).reasons).toEqual(["undelivered"]);
+    expect(relaxed([ev("agent_started", 1, 1), ev("agent_error", 2, 2)]).reasons).toEqual(["agent_error"]);
+  });
+});
