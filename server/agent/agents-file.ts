@@ -14,7 +14,7 @@ export const BUILTIN_DECLARATIONS: AgentDeclaration[] = [
  * or wrong field, a duplicate name or an unset `${ENV}` in a header stops the start with one line naming
  * the entry and the field. A default path that does not exist means built-in agents only.
  */
-export function loadAgentsFile(path: string, explicit: boolean, env: NodeJS.ProcessEnv = process.env): AgentDeclaration[] {
+export function loadAgentsFile(path: string, explicit: boolean, env: Record<string, string | undefined> = process.env): AgentDeclaration[] {
   if (!existsSync(path)) {
     if (explicit) throw new Error(`AGENTS_FILE ${path}: no such file`);
     return [];
@@ -51,7 +51,7 @@ function entryName(entry: unknown, index: number): string {
 }
 
 /** `${NAME}` from the environment; the value itself is never part of an error. */
-function substitute(value: string, env: NodeJS.ProcessEnv, where: string, path: string): string {
+function substitute(value: string, env: Record<string, string | undefined>, where: string, path: string): string {
   return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => {
     const v = env[name];
     if (v === undefined) throw new Error(`AGENTS_FILE ${path}: ${where}: environment variable ${name} is not set`);
