@@ -91,6 +91,16 @@ export class ChatClient {
     return { runId, end };
   }
 
+  /** Sends start_agent to a named agent and waits for its run to end; returns the run id and how it ended. */
+  async runAgent(content: string, agentName: string): Promise<{ runId: string; end: ServerEvent }> {
+    const ack = await this.send({ type: "start_agent", payload: { content, agent_name: agentName } });
+    if (!ack.ok) throw new Error(`start_agent refused: ${ack.error.code} ${ack.error.message}`);
+    const runId = ack.run_id;
+    if (!runId) throw new Error("the ack of start_agent carries no run_id");
+    const end = await this.waitFor((e) => e.run_id === runId && (e.type === "agent_completed" || e.type === "agent_error"));
+    return { runId, end };
+  }
+
   close(): void {
     this.socket.disconnect();
   }

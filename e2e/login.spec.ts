@@ -4,7 +4,7 @@ import { NAV_ITEMS, Shell } from "./pages/shell";
 
 test.describe("login", () => {
   test("a visitor without the cookie is sent to /login from every page", async ({ page }) => {
-    for (const path of ["/", "/flows", "/handlers", "/users", "/sessions", "/sessions/some-run"]) {
+    for (const path of ["/", "/flows", "/handlers", "/agents", "/users", "/sessions", "/sessions/some-run"]) {
       await page.goto(path);
       await expect(page, `from ${path}`).toHaveURL(/\/login$/);
     }

@@ -25,7 +25,9 @@ test("screenshots of every page with traffic", async ({ operatorPage: page, chat
       const c = clients[n % clients.length]!;
       const q = questions[n % questions.length]!;
       const simulate = n % 7 === 3 ? { fail_tool: true } : n % 11 === 5 ? { drop_event: "tool_executing" } : undefined;
-      void c.send({ type: "user_message", payload: simulate ? { content: q, simulate } : { content: q } }).catch(() => undefined);
+      if (n % 4 === 1) void c.send({ type: "start_agent", payload: { content: q, agent_name: "streamer" } }).catch(() => undefined);
+      else if (n % 19 === 6) void c.send({ type: "start_agent", payload: { content: q, agent_name: "demo-ag-ui" } }).catch(() => undefined);
+      else void c.send({ type: "user_message", payload: simulate ? { content: q, simulate } : { content: q } }).catch(() => undefined);
       if (n % 5 === 0) void c.send({ type: "ping" }).catch(() => undefined);
       if (n % 13 === 0) void c.send({ type: "legacy_unknown_type" }).catch(() => undefined);
       n++;
@@ -34,6 +36,9 @@ test("screenshots of every page with traffic", async ({ operatorPage: page, chat
   })();
 
   const failed = await clients[1]!.run("what is 6*7", { fail_tool: true });
+  const streamed = await clients[2]!.runAgent("what is 12*7, and how does the router deliver events to a user", "streamer");
+  // Nothing listens behind demo-ag-ui (e2e/agents.e2e.json): its run ends with AGENT_UNAVAILABLE.
+  const unavailable = await clients[3]!.runAgent("summarise the routing docs", "demo-ag-ui");
 
   const shot = async (path: string, name: string, ready: () => Promise<void>) => {
     await page.goto(path);
@@ -50,6 +55,7 @@ test("screenshots of every page with traffic", async ({ operatorPage: page, chat
   await page.waitForTimeout(300);
   await page.screenshot({ path: `${OUT}/flows-chain.png` });
   await shot("/handlers", "handlers", () => expect(page.getByTestId("handlers-row").first()).toBeVisible());
+  await shot("/agents", "agents", () => expect(page.getByTestId("agents-row").first()).toBeVisible());
   await page.goto("/users");
   const twoConnections = page.locator(`[data-testid="users-row"][data-user="${clients[0]!.userId}"]`);
   await expect(twoConnections).toBeVisible();
@@ -63,6 +69,9 @@ test("screenshots of every page with traffic", async ({ operatorPage: page, chat
   await expect(page.getByTestId("replay-result")).toBeVisible({ timeout: 60_000 });
   await page.screenshot({ path: `${OUT}/session-full.png`, fullPage: true });
   await page.getByTestId("replay-panel").screenshot({ path: `${OUT}/session-replay.png` });
+  await shot(`/sessions/${streamed.runId}`, "session-streamed", () => expect(page.getByTestId("session-response-text")).toBeVisible());
+  await page.screenshot({ path: `${OUT}/session-streamed-full.png`, fullPage: true });
+  await shot(`/sessions/${unavailable.runId}`, "session-agent-error", () => expect(page.getByTestId("session-agent-error")).toBeVisible());
 
   await page.evaluate(() => localStorage.setItem("switchyard-theme", "light"));
   await shot("/", "overview-light", () => expect(page.getByTestId("stat-connections")).toBeVisible());

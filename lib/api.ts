@@ -4,7 +4,7 @@
  */
 import { isErrorCode, SwitchyardError } from "@/contract/errors";
 import type { Endpoint, OperatorApi, ResponseOf, SessionQuery, TraceQuery } from "@/contract/operator-api";
-import type { ReplayFaults } from "@/contract/sessions";
+import type { ReplayAgentMode, ReplayFaults } from "@/contract/sessions";
 
 type MethodOf<E extends Endpoint> = E extends `${infer M} ${string}` ? M : never;
 type PathOf<E extends Endpoint> = E extends `${string} ${infer P}` ? P : never;
@@ -126,6 +126,7 @@ export const api = {
   stats: () => get("/api/stats"),
   series: (minutes: number) => get("/api/stats/series", { query: { minutes } }),
   handlers: () => get("/api/handlers"),
+  agents: () => get("/api/agents"),
   unhandled: () => get("/api/handlers/unhandled"),
   // Lists default to 100 rows; these two are read whole (up to the contract's max) to join them.
   users: () => get("/api/users", { query: { limit: LIST_MAX } }),
@@ -133,7 +134,8 @@ export const api = {
   traces: (query: TraceQuery) => get("/api/traces", { query }),
   sessions: (query: SessionQuery) => get("/api/sessions", { query }),
   session: (id: string) => get("/api/sessions/:id", { params: { id } }),
-  replay: (id: string, faults: ReplayFaults) => post("/api/sessions/:id/replay", { params: { id }, body: { faults } }),
+  replay: (id: string, faults: ReplayFaults, agent?: ReplayAgentMode) =>
+    post("/api/sessions/:id/replay", { params: { id }, body: agent ? { faults, agent } : { faults } }),
   replays: (id: string) => get("/api/sessions/:id/replays", { params: { id } }),
   exportUrl: (id: string) => urlOf("GET /api/sessions/:id/export", { id }),
 } as const;

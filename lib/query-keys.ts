@@ -11,6 +11,7 @@ export const queryKeys = {
   series: (minutes: number) => ["api", "series", minutes] as const,
   handlers: () => ["api", "handlers"] as const,
   unhandled: () => ["api", "handlers-unhandled"] as const,
+  agents: () => ["api", "agents"] as const,
   users: () => ["api", "users"] as const,
   connections: () => ["api", "connections"] as const,
   tracesAll: () => ["api", "traces"] as const,

@@ -21,6 +21,9 @@ const env = {
   RATE_LIMIT_PER_S: "1000",
   RATE_LIMIT_BURST: "2000",
   LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
+  // The built-in `assistant` is listed first so user_message keeps its built-in default agent; the AG-UI
+  // entry only needs listing (nothing listens on port 9).
+  AGENTS_FILE: `${root}e2e/agents.e2e.json`,
 };
 if (!existsSync(`${root}.next/BUILD_ID`)) {
   const build = spawnSync("npx", ["next", "build"], { cwd: root, env, stdio: "inherit" });

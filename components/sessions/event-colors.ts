@@ -6,6 +6,7 @@ export const EVENT_COLORS: Readonly<Record<AgentEventType, string>> = {
   agent_thinking: "var(--violet)",
   tool_executing: "var(--cyan)",
   tool_completed: "var(--chart-3)",
+  agent_response_chunk: "var(--chunk)",
   agent_completed: "var(--ok)",
   agent_error: "var(--err)",
 };

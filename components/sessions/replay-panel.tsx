@@ -4,7 +4,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { ErrorState, Loading } from "@/components/ui/states";
 import { SwitchyardError } from "@/contract/errors";
-import type { ReplayFaults, ReplayResult, Verdict } from "@/contract/sessions";
+import { REPLAY_AGENT_MODES, type ReplayAgentMode, type ReplayFaults, type ReplayResult, type Verdict } from "@/contract/sessions";
 import { api } from "@/lib/api";
 import { fmtDateTime } from "@/lib/format";
 import { queryKeys } from "@/lib/query-keys";
@@ -27,20 +27,33 @@ function AgentNote({ agent }: { agent: ReplayResult["agent"] }) {
   if (!agent) return null;
   const changed = agent.version !== agent.recorded_version;
   return (
-    <span className={`badge ${changed ? "warn" : "outline"}`} title={`recorded with ${agent.name} ${agent.recorded_version}`}>
-      {agent.name} {agent.version}
-      {changed ? ` (recorded ${agent.recorded_version})` : ""}
-    </span>
+    <>
+      <span className={`badge ${changed ? "warn" : "outline"}`} title={`recorded with ${agent.name} ${agent.recorded_version}`}>
+        {agent.name} {agent.version}
+        {changed ? ` (recorded ${agent.recorded_version})` : ""}
+      </span>
+      {agent.mode ? (
+        <span
+          className="badge outline"
+          data-testid="replay-agent-mode"
+          title={agent.mode === "recorded" ? "the recorded agent events were fed back, no network" : "the agent ran again"}
+        >
+          agent: {agent.mode}
+        </span>
+      ) : null}
+    </>
   );
 }
 
 /** Re-runs a recorded session through the agent and shows how the replay differs from the recording. */
-export function ReplayPanel({ sessionId, running }: { sessionId: string; running: boolean }) {
+export function ReplayPanel({ sessionId, running, external }: { sessionId: string; running: boolean; external: boolean }) {
   const qc = useQueryClient();
   const [shown, setShown] = useState<ReplayResult | null>(null);
+  // External agents replay their recorded events by default (deterministic, no network); built-ins always run live.
+  const [agentMode, setAgentMode] = useState<ReplayAgentMode>("recorded");
   const history = useQuery({ queryKey: queryKeys.replays(sessionId), queryFn: () => api.replays(sessionId) });
   const replay = useMutation({
-    mutationFn: (faults: ReplayFaults) => api.replay(sessionId, faults),
+    mutationFn: (faults: ReplayFaults) => api.replay(sessionId, faults, external ? agentMode : undefined),
     onSuccess: (r) => {
       setShown(r);
       void qc.invalidateQueries({ queryKey: queryKeys.replays(sessionId) });
@@ -53,6 +66,24 @@ export function ReplayPanel({ sessionId, running }: { sessionId: string; running
       <div className="panel-head">
         <h2>Replay</h2>
         <div className="filters">
+          {external ? (
+            <label title="recorded: feed the recorded agent events back, no network · live: call the agent again">
+              agent
+              <select
+                className="select"
+                style={{ height: 24, fontSize: 12 }}
+                data-testid="replay-agent-mode-select"
+                value={agentMode}
+                onChange={(e) => setAgentMode(REPLAY_AGENT_MODES.find((m) => m === e.target.value) ?? "recorded")}
+              >
+                {REPLAY_AGENT_MODES.map((m) => (
+                  <option key={m} value={m}>
+                    {m}
+                  </option>
+                ))}
+              </select>
+            </label>
+          ) : null}
           <button
             type="button"
             className="btn primary small"
@@ -77,8 +108,10 @@ export function ReplayPanel({ sessionId, running }: { sessionId: string; running
         <div style={{ padding: "10px 12px" }} data-testid="replay-progress">
           <div className="progress" />
           <div className="toolbar-note" style={{ marginTop: 6 }}>
-            Replaying {replay.variables === "none" ? "without faults" : "with the recorded faults"}… the agent runs again, so this takes as
-            long as the run did.
+            Replaying {replay.variables === "none" ? "without faults" : "with the recorded faults"}…{" "}
+            {external && agentMode === "recorded"
+              ? "the recorded agent events are fed back through the router."
+              : "the agent runs again, so this takes as long as the run did."}
           </div>
         </div>
       ) : null}

@@ -3,6 +3,7 @@
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useMemo } from "react";
+import { AgentKindBadge } from "@/components/agents/agent-kind-badge";
 import { PageHead } from "@/components/ui/page-head";
 import { ErrorState, Loading } from "@/components/ui/states";
 import { SwitchyardError } from "@/contract/errors";
@@ -10,10 +11,12 @@ import { VERDICT_REASONS, type SessionDetail } from "@/contract/sessions";
 import { api } from "@/lib/api";
 import { fmtDateTime, fmtSpan } from "@/lib/format";
 import { queryKeys } from "@/lib/query-keys";
-import { analyseSession, type SessionAnalysis } from "@/lib/session-analysis";
+import { analyseSession, CHUNK_TYPE, type SessionAnalysis } from "@/lib/session-analysis";
 import { eventColor } from "./event-colors";
 import { ReplayPanel } from "./replay-panel";
 import { SessionEvents, SessionInboundTable } from "./session-events";
+import { SessionResponse } from "./session-response";
+import { SessionToolCalls } from "./session-tools";
 import { SessionTimeline } from "./session-timeline";
 import { REASON_TEXT, reasonClass, StatusBadge } from "./status-badge";
 
@@ -24,7 +27,10 @@ export function SessionDetailView({ id }: { id: string }) {
     // A running session keeps changing; a judged one is final.
     refetchInterval: (query) => (query.state.data?.status === "running" ? 1_000 : false),
   });
-  const a = useMemo(() => (q.data ? analyseSession(q.data) : null), [q.data]);
+  // Whether the run's agent is strict decides which golden steps are required; built-ins are by default.
+  const agents = useQuery({ queryKey: queryKeys.agents(), queryFn: api.agents, staleTime: 60_000 });
+  const strict = q.data ? (agents.data?.find((x) => x.name === q.data.agent_name)?.strict ?? q.data.agent_kind === "builtin") : true;
+  const a = useMemo(() => (q.data ? analyseSession(q.data, strict) : null), [q.data, strict]);
 
   if (q.isPending) return <Loading label="Loading session…" />;
   if (!q.data) {
@@ -70,8 +76,9 @@ export function SessionDetailView({ id }: { id: string }) {
           </a>
         }
       />
-      <VerdictBanner s={s} />
+      <VerdictBanner s={s} a={a} strict={strict} />
       <GoldenChecklist a={a} />
+      <SessionResponse s={s} a={a} />
       <section className="panel">
         <div className="panel-head">
           <h2>Timeline</h2>
@@ -82,6 +89,19 @@ export function SessionDetailView({ id }: { id: string }) {
         </div>
         <SessionTimeline s={s} a={a} />
       </section>
+      {a.tools.length > 0 ? (
+        <section className="panel">
+          <div className="panel-head">
+            <h2>Tool calls</h2>
+            <span className="hint">
+              {a.tools.length} call{a.tools.length === 1 ? "" : "s"}, paired by tool_call_id · long JSON opens on click
+            </span>
+          </div>
+          <div className="table-wrap">
+            <SessionToolCalls calls={a.tools} />
+          </div>
+        </section>
+      ) : null}
       <section className="panel">
         <div className="panel-head">
           <h2>Events</h2>
@@ -99,7 +119,7 @@ export function SessionDetailView({ id }: { id: string }) {
           <SessionInboundTable inbound={s.inbound} />
         </div>
       </section>
-      <ReplayPanel sessionId={s.id} running={s.status === "running"} />
+      <ReplayPanel sessionId={s.id} running={s.status === "running"} external={s.agent_kind !== "builtin"} />
     </div>
   );
 }
@@ -114,9 +134,10 @@ function SessionMeta({ s }: { s: SessionDetail }) {
       <span>
         thread <span className="mono">{s.thread_id}</span>
       </span>
-      <span>
-        agent {s.agent_name}
-        <span className="faint"> {s.agent_version}</span>
+      <span className="filters" style={{ gap: 5 }}>
+        agent <span data-testid="session-agent">{s.agent_name}</span>
+        {s.agent_version !== s.agent_kind ? <span className="faint">{s.agent_version}</span> : null}
+        <AgentKindBadge kind={s.agent_kind} testId="session-agent-kind" />
       </span>
       <span>
         node <span className="mono">{s.node_id}</span>
@@ -132,7 +153,7 @@ function SessionMeta({ s }: { s: SessionDetail }) {
   );
 }
 
-function VerdictBanner({ s }: { s: SessionDetail }) {
+function VerdictBanner({ s, a, strict }: { s: SessionDetail; a: SessionAnalysis; strict: boolean }) {
   // The contract's order, whatever order the server listed them in.
   const reasons = VERDICT_REASONS.filter((r) => s.verdict.reasons.includes(r));
   const cls = s.status === "passed" ? "passed" : s.status === "failed" ? "failed" : "";
@@ -142,13 +163,24 @@ function VerdictBanner({ s }: { s: SessionDetail }) {
       <div style={{ flex: 1, minWidth: 0 }}>
         <div className="big">
           {s.status === "passed"
-            ? "Golden path complete: all five kinds, in order, delivered to every open connection."
+            ? strict
+              ? "Golden path complete: all five kinds, in order, delivered to every open connection."
+              : "Run complete: started, every tool call answered, completed, delivered to every open connection."
             : s.status === "running"
               ? "Running: the verdict is final when the run ends or goes silent."
               : s.status === "cancelled"
                 ? "Cancelled by stop_agent."
                 : "Failed"}
         </div>
+        {a.outcome.error ? (
+          <div className="agent-error" data-testid="session-agent-error" data-code={a.outcome.error.code}>
+            <span className="code">{a.outcome.error.code}</span>
+            <span style={{ minWidth: 0 }}>{a.outcome.error.message || <span className="faint">no message</span>}</span>
+            <span className="faint mono nowrap" style={{ marginLeft: "auto" }}>
+              agent_error at +{fmtSpan(a.outcome.error.at_ms)}
+            </span>
+          </div>
+        ) : null}
         {reasons.length > 0 ? (
           <div className="reason-list" data-testid="session-reasons" style={{ marginTop: 6 }}>
             {reasons.map((r) => (
@@ -177,26 +209,58 @@ function GoldenChecklist({ a }: { a: SessionAnalysis }) {
   const errored = a.events.find((e) => e.type === "agent_error");
   return (
     <div className="cards" data-testid="golden-checklist" style={{ gridTemplateColumns: "repeat(auto-fill, minmax(150px, 1fr))" }}>
-      {a.golden.map((g) => (
-        <div
-          key={g.type}
-          className={`card${g.first ? "" : " alert"}`}
-          data-testid="golden-step"
-          data-type={g.type}
-          data-present={!!g.first}
-        >
+      {a.golden.map((g) => {
+        // An optional step that did not happen is no fault: it is shown, quietly.
+        const skipped = !g.first && g.optional;
+        return (
+          <div
+            key={g.type}
+            className={`card${g.first ? "" : skipped ? " optional" : " alert"}`}
+            data-testid="golden-step"
+            data-type={g.type}
+            data-present={!!g.first}
+            data-optional={g.optional}
+            title={g.optional ? "optional: this agent is not strict, so thinking and tools are not required" : undefined}
+          >
+            <div className="card-label">
+              <span className="mono">
+                <span
+                  className="dot"
+                  style={{ display: "inline-block", background: eventColor(g.type), borderRadius: 2, marginRight: 6 }}
+                />
+                {g.type}
+              </span>
+              <span className={g.first ? "ok-text" : skipped ? "faint" : "err-text"}>{g.first ? "✓" : skipped ? "–" : "✗"}</span>
+            </div>
+            <div className="card-sub">
+              {g.first
+                ? `${g.count}× · first at +${fmtSpan(g.first.emitted_at_ms)}${g.optional ? " · optional" : ""}`
+                : skipped
+                  ? "optional · not used"
+                  : errored
+                    ? "not reached"
+                    : "missing"}
+            </div>
+          </div>
+        );
+      })}
+      {a.stream ? (
+        <div className="card" data-testid="stream-step" data-chunks={a.stream.chunks.length} style={{ gridColumn: "span 2" }}>
           <div className="card-label">
             <span className="mono">
-              <span className="dot" style={{ display: "inline-block", background: eventColor(g.type), borderRadius: 2, marginRight: 6 }} />
-              {g.type}
+              <span
+                className="dot"
+                style={{ display: "inline-block", background: eventColor(CHUNK_TYPE), borderRadius: 2, marginRight: 6 }}
+              />
+              {CHUNK_TYPE}
             </span>
-            <span className={g.first ? "ok-text" : "err-text"}>{g.first ? "✓" : "✗"}</span>
+            <span className="muted">≋</span>
           </div>
           <div className="card-sub">
-            {g.first ? `${g.count}× · first at +${fmtSpan(g.first.emitted_at_ms)}` : errored ? "not reached" : "missing"}
+            {a.stream.chunks.length}× · first at +{fmtSpan(a.stream.first_ms)} · last at +{fmtSpan(a.stream.last_ms)}
           </div>
         </div>
-      ))}
+      ) : null}
       {errored ? (
         <div className="card alert" data-testid="golden-step" data-type="agent_error" data-present>
           <div className="card-label">

@@ -1,6 +1,7 @@
-import type { SessionDetail } from "@/contract/sessions";
+import type { ReactNode } from "react";
+import type { SessionDetail, SessionEvent } from "@/contract/sessions";
 import { fmtSpan } from "@/lib/format";
-import { ticks, type SessionAnalysis } from "@/lib/session-analysis";
+import { CHUNK_TYPE, ticks, type SessionAnalysis } from "@/lib/session-analysis";
 import { EVENT_COLORS, eventColor } from "./event-colors";
 
 function pct(ms: number, span: number): string {
@@ -24,18 +25,48 @@ function dodge(times: readonly number[], span: number): number[] {
   return pos;
 }
 
+/** Chunk ticks closer than this (in % of the track) share one tick: a lane holds at most ~1000 of them. */
+const TICK_SLOT = 0.1;
+
+/** One thin tick per chunk, merged where they would overlap; `bad` ticks are never merged away. */
+function chunkTicks(chunks: readonly SessionEvent[], span: number, bad: (e: SessionEvent) => boolean, key: string) {
+  const seen = new Set<number>();
+  const out: ReactNode[] = [];
+  for (const [i, c] of chunks.entries()) {
+    const isBad = bad(c);
+    const slot = Math.round(((c.emitted_at_ms / span) * 100) / TICK_SLOT);
+    if (!isBad && seen.has(slot)) continue;
+    seen.add(slot);
+    out.push(
+      <span
+        key={`${key}-${i}`}
+        className={`tl-chunk${isBad ? " undelivered" : ""}`}
+        data-testid={isBad ? "timeline-undelivered" : "timeline-chunk"}
+        style={{ left: pct(c.emitted_at_ms, span) }}
+        title={`${CHUNK_TYPE}${c.seq ? ` #${c.seq}` : ""} at +${fmtSpan(c.emitted_at_ms)}${isBad ? ": NOT delivered" : ""}`}
+      />,
+    );
+  }
+  return out;
+}
+
 /**
  * Inbound messages and the run's events on one time axis: a lane for what the client sent, one for
- * what the run emitted, and one per connection showing what was written to it. Gaps are hatched,
- * undelivered writes crossed out, recovered ones outlined.
+ * what the run emitted, one for its streamed text (a band of thin ticks, one per chunk, however many),
+ * and one per connection showing what was written to it. Gaps are hatched, undelivered writes crossed
+ * out, recovered ones outlined.
  */
 export function SessionTimeline({ s, a }: { s: SessionDetail; a: SessionAnalysis }) {
   // A little headroom so the last marker is not cut in half by the edge.
   const span = a.span_ms * 1.04;
+  // Chunks are drawn as ticks at their true time; only the other events get a (dodged) marker each.
+  const marked = a.events.filter((e) => e.type !== CHUNK_TYPE);
+  const chunks = a.stream?.chunks ?? [];
   const at = dodge(
-    a.events.map((e) => e.emitted_at_ms),
+    marked.map((e) => e.emitted_at_ms),
     span,
   ).map((p) => `${p.toFixed(3)}%`);
+  const firstInbound = s.inbound.length > 0 ? Math.min(...s.inbound.map((m) => m.at_ms)) : 0;
   const inboundAt = dodge(
     s.inbound.map((m) => m.at_ms),
     span,
@@ -78,7 +109,7 @@ export function SessionTimeline({ s, a }: { s: SessionDetail; a: SessionAnalysis
         <div className="tl-label">run (emitted)</div>
         <div className="tl-track">
           {gapBoxes}
-          {a.events.map((e, i) => (
+          {marked.map((e, i) => (
             <span
               key={i}
               className="tl-mark"
@@ -89,6 +120,29 @@ export function SessionTimeline({ s, a }: { s: SessionDetail; a: SessionAnalysis
           ))}
         </div>
       </div>
+      {a.stream ? (
+        <div className="tl-lane" data-testid="timeline-lane-stream">
+          <div className="tl-label" title="agent_response_chunk events, one tick each; the dashed line is the time to first token">
+            stream · {chunks.length} chunk{chunks.length === 1 ? "" : "s"}
+          </div>
+          <div className="tl-track">
+            {s.ttft_ms !== null ? (
+              <span
+                className="tl-ttft"
+                data-testid="timeline-ttft"
+                style={{ left: pct(firstInbound, span), width: pct(a.stream.first_ms - firstInbound, span) }}
+                title={`time to first token: ${fmtSpan(s.ttft_ms)}`}
+              />
+            ) : null}
+            <span
+              className="tl-band"
+              style={{ left: pct(a.stream.first_ms, span), width: pct(a.stream.last_ms - a.stream.first_ms, span) }}
+              title={`${chunks.length} chunks from +${fmtSpan(a.stream.first_ms)} to +${fmtSpan(a.stream.last_ms)}`}
+            />
+            {chunkTicks(chunks, span, () => false, "run")}
+          </div>
+        </div>
+      ) : null}
       {a.connections.length === 0 ? (
         <div className="tl-lane">
           <div className="tl-label err-text">no open connection</div>
@@ -102,7 +156,22 @@ export function SessionTimeline({ s, a }: { s: SessionDetail; a: SessionAnalysis
             </div>
             <div className="tl-track">
               {gapBoxes}
-              {a.events.map((e, i) => {
+              {chunks.length > 0 ? (
+                <span
+                  className="tl-band faint-band"
+                  style={{
+                    left: pct(a.stream?.first_ms ?? 0, span),
+                    width: pct((a.stream?.last_ms ?? 0) - (a.stream?.first_ms ?? 0), span),
+                  }}
+                />
+              ) : null}
+              {chunkTicks(
+                chunks.filter((e) => e.deliveries.some((x) => x.connection_id === c)),
+                span,
+                (e) => e.deliveries.some((x) => x.connection_id === c && !x.delivered && !x.recovered),
+                c,
+              )}
+              {marked.map((e, i) => {
                 const d = e.deliveries.find((x) => x.connection_id === c);
                 if (!d) return null;
                 const cls = d.delivered ? (d.recovered ? " recovered" : "") : d.recovered ? " recovered" : " undelivered";
@@ -131,11 +200,18 @@ export function SessionTimeline({ s, a }: { s: SessionDetail; a: SessionAnalysis
         <span>
           <i style={{ background: "var(--accent)", borderRadius: "50%" }} /> inbound
         </span>
-        {Object.entries(EVENT_COLORS).map(([t, c]) => (
-          <span key={t}>
-            <i style={{ background: c }} /> {t}
+        {Object.entries(EVENT_COLORS).map(([t, c]) =>
+          t === CHUNK_TYPE && chunks.length === 0 ? null : (
+            <span key={t}>
+              <i style={t === CHUNK_TYPE ? { background: c, width: 3, borderRadius: 0 } : { background: c }} /> {t}
+            </span>
+          ),
+        )}
+        {a.stream && s.ttft_ms !== null ? (
+          <span>
+            <i style={{ borderTop: "2px dashed var(--chunk)", height: 0, borderRadius: 0 }} /> time to first token
           </span>
-        ))}
+        ) : null}
         <span>
           <i style={{ border: "2px solid var(--err)" }} /> undelivered
         </span>

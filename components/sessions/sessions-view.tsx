@@ -4,13 +4,14 @@ import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { useEffect, useRef, useState } from "react";
+import { AgentKindBadge } from "@/components/agents/agent-kind-badge";
 import { PageHead } from "@/components/ui/page-head";
 import { Empty, EmptyTraffic, ErrorState, Loading } from "@/components/ui/states";
 import type { SessionQuery } from "@/contract/operator-api";
 import { GOLDEN_PATH } from "@/contract/run-events";
 import { SESSION_STATUSES, type SessionStatus } from "@/contract/sessions";
 import { api, LIST_MAX } from "@/lib/api";
-import { fmtAgo, fmtDateTime, fmtInt, fmtSpan, shortId } from "@/lib/format";
+import { fmtAgo, fmtDateTime, fmtInt, fmtMs, fmtSpan, shortId } from "@/lib/format";
 import { queryKeys } from "@/lib/query-keys";
 import { useNow } from "@/lib/use-now";
 import { ReasonChips, StatusBadge } from "./status-badge";
@@ -126,8 +127,12 @@ export function SessionsView() {
                   <th>session</th>
                   <th>user</th>
                   <th>agent</th>
+                  <th>kind</th>
                   <th>verdict reasons</th>
                   <th>started</th>
+                  <th className="num" title="time to first token: from the inbound message to the first streamed chunk">
+                    TTFT
+                  </th>
                   <th className="num">duration</th>
                 </tr>
               </thead>
@@ -155,10 +160,16 @@ export function SessionsView() {
                       <td className="mono">{s.user_id}</td>
                       <td className="muted">{s.agent_name}</td>
                       <td>
+                        <AgentKindBadge kind={s.agent_kind} />
+                      </td>
+                      <td>
                         <ReasonChips reasons={s.verdict.reasons} />
                       </td>
                       <td className="muted nowrap" title={fmtDateTime(s.started_at)}>
                         {fmtAgo(s.started_at, now)}
+                      </td>
+                      <td className="num muted" title={s.chunks > 0 ? `${fmtInt(s.chunks)} chunks` : "not streamed"}>
+                        {s.ttft_ms !== null ? fmtMs(s.ttft_ms) : "–"}
                       </td>
                       <td className="num">{s.duration_ms !== null ? fmtSpan(s.duration_ms) : s.status === "running" ? "…" : "–"}</td>
                     </tr>

@@ -23,6 +23,7 @@ export const REASON_TEXT: Record<VerdictReason, string> = {
   undelivered: "an event was not written to an open connection",
   isolation_violation: "an event was addressed to another user",
   interrupted: "the server stopped before the run ended",
+  unpaired_tool_call: "a tool_executing was never answered by a tool_completed with the same tool_call_id",
 };
 
 /** Verdict reasons as chips: the code visible, its meaning on hover. */

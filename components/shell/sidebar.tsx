@@ -11,6 +11,7 @@ const NAV = [
   { name: "overview", href: "/", label: "Overview" },
   { name: "flows", href: "/flows", label: "Live flows" },
   { name: "handlers", href: "/handlers", label: "Handlers" },
+  { name: "agents", href: "/agents", label: "Agents" },
   { name: "users", href: "/users", label: "Users" },
   { name: "sessions", href: "/sessions", label: "Sessions" },
 ] as const;

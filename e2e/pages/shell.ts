@@ -1,6 +1,6 @@
 import type { Locator, Page } from "@playwright/test";
 
-export const NAV_ITEMS = ["overview", "flows", "handlers", "users", "sessions"] as const;
+export const NAV_ITEMS = ["overview", "flows", "handlers", "agents", "users", "sessions"] as const;
 export type NavItem = (typeof NAV_ITEMS)[number];
 
 /** The console frame around every page: navigation, status, logout. */
