@@ -22,15 +22,22 @@ export function comparable(e: SessionEventRecord): ComparableEvent {
 
 /**
  * Consecutive `agent_response_chunk` entries as one, whose value is their joined text: how deltas were
- * cut (and merged under load) is not a difference, the text is (PROTOCOL.md "Replay").
+ * cut (and merged under load) is not a difference, the text is (PROTOCOL.md "Replay"). The seq of what
+ * follows is counted as if each run of chunks were one event, so a different cut does not shift it.
  */
 export function coalesceChunks(events: readonly ComparableEvent[]): ComparableEvent[] {
   const out: ComparableEvent[] = [];
+  let absorbed = 0;
   for (const e of events) {
     const last = out.at(-1);
     if (e.type === "agent_response_chunk" && last?.type === "agent_response_chunk") {
       last.payload = { delta: `${String(last.payload.delta ?? "")}${String(e.payload.delta ?? "")}` };
-    } else out.push(e.type === "agent_response_chunk" ? { ...e, payload: { delta: String(e.payload.delta ?? "") } } : e);
+      absorbed++;
+      continue;
+    }
+    const c: ComparableEvent = e.type === "agent_response_chunk" ? { ...e, payload: { delta: String(e.payload.delta ?? "") } } : { ...e };
+    if (c.seq !== undefined) c.seq -= absorbed;
+    out.push(c);
   }
   return out;
 }

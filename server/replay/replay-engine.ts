@@ -118,16 +118,17 @@ export async function replaySession(
 
   const replayed = replayRunId ? store.sessions.get(replayRunId) : undefined;
   const events: SessionEventRecord[] = replayed?.events ?? [];
+  const agent = core.agents.get(session.agentName);
   const verdict = replayed
     ? judgeGoldenPath({
         events,
         endMs: (replayed.endedAt ?? clock.now()) - replayed.startedAt,
         ended: replayed.endedAt !== null,
-        gapMs: config.GOLDEN_GAP_MS,
+        gapMs: agent?.gapMs ?? config.GOLDEN_GAP_MS,
         isolationViolations: 0,
+        strict: agent?.strict ?? true,
       })
     : { passed: false, reasons: ["missing_event" as const], details: ["the replay started no run"] };
-  const agent = core.agents.get(session.agentName);
   return {
     replay_id: replayId,
     session_id: session.id,

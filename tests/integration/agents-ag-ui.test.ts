@@ -5,7 +5,16 @@ import { join } from "node:path";
 import { EventType } from "@ag-ui/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AgentInfo, SessionDetail, TraceEvent } from "../../contract";
-import { type AgUiAgentServer, type Script, startAgUiAgentServer, streamOf } from "../support/ag-ui-agent-server";
+import {
+  type AgUiAgentServer,
+  type Script,
+  runFinished,
+  runStarted,
+  startAgUiAgentServer,
+  streamOf,
+  textMessage,
+  toolCall,
+} from "../support/ag-ui-agent-server";
 import {
   apiJson,
   eventually,
@@ -90,26 +99,6 @@ afterAll(async () => {
   else process.env[KEY_ENV] = savedKey;
   rmSync(dir, { recursive: true, force: true });
 });
-
-// ---- AG-UI events as an agent writes them ----
-const runStarted = (s: Script) => ({ type: EventType.RUN_STARTED, threadId: s.input.threadId, runId: s.input.runId });
-const runFinished = (s: Script, extra: Record<string, unknown> = {}) => ({
-  type: EventType.RUN_FINISHED,
-  threadId: s.input.threadId,
-  runId: s.input.runId,
-  ...extra,
-});
-const textMessage = (messageId: string, ...deltas: string[]) => [
-  { type: EventType.TEXT_MESSAGE_START, messageId, role: "assistant" },
-  ...deltas.map((delta) => ({ type: EventType.TEXT_MESSAGE_CONTENT, messageId, delta })),
-  { type: EventType.TEXT_MESSAGE_END, messageId },
-];
-const toolCall = (toolCallId: string, toolCallName: string, args: string[], result?: string) => [
-  { type: EventType.TOOL_CALL_START, toolCallId, toolCallName },
-  ...args.map((delta) => ({ type: EventType.TOOL_CALL_ARGS, toolCallId, delta })),
-  { type: EventType.TOOL_CALL_END, toolCallId },
-  ...(result === undefined ? [] : [{ type: EventType.TOOL_CALL_RESULT, messageId: `${toolCallId}-result`, toolCallId, content: result }]),
-];
 
 // ---- One case: the AG-UI run and, at the same time, a bystander's built-in run ----
 interface CaseRun {

@@ -62,4 +62,22 @@ describe("npm run bench (smoke)", () => {
     expect(traces?.floodMax?.persistedPerS).toBeGreaterThan(0);
     expect(traces?.floodMax?.dropped).toBe(0);
   });
+
+  it("npm run bench:agents runs its three scenarios against a real node and AG-UI agent", { timeout: 120_000 }, async () => {
+    const { stdout } = await run(
+      "npx",
+      ["tsx", "scripts/bench/agents-bench.ts", "--json", "--users", "5", "--duration", "1", "--ttft-runs", "5", "--flood-rate", "500"],
+      { cwd: process.cwd(), maxBuffer: 8 * 1024 * 1024, env: { ...process.env, NODE_ENV: "production" } },
+    );
+    const result = JSON.parse(stdout) as {
+      stream: { chunks_per_s: number };
+      ttft: { runs: number; via_switchyard_p50_ms: number };
+      flood: { flood_run_ended: string; chunks_delivered_per_s: number };
+    };
+    expect(result.stream.chunks_per_s).toBeGreaterThan(0);
+    expect(result.ttft).toMatchObject({ runs: 5 });
+    expect(Number.isFinite(result.ttft.via_switchyard_p50_ms)).toBe(true);
+    expect(result.flood.flood_run_ended).toBe("completed");
+    expect(result.flood.chunks_delivered_per_s).toBeGreaterThan(0);
+  });
 });

@@ -1,6 +1,6 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import type { BaseEvent, RunAgentInput } from "@ag-ui/core";
+import { type BaseEvent, EventType, type RunAgentInput } from "@ag-ui/core";
 import { EventEncoder } from "@ag-ui/encoder";
 
 /**
@@ -162,3 +162,24 @@ function safeJson(text: string): unknown {
     return null;
   }
 }
+
+// ---- AG-UI events as an agent writes them ----
+
+export const runStarted = (s: Script) => ({ type: EventType.RUN_STARTED, threadId: s.input.threadId, runId: s.input.runId });
+export const runFinished = (s: Script, extra: Record<string, unknown> = {}) => ({
+  type: EventType.RUN_FINISHED,
+  threadId: s.input.threadId,
+  runId: s.input.runId,
+  ...extra,
+});
+export const textMessage = (messageId: string, ...deltas: string[]) => [
+  { type: EventType.TEXT_MESSAGE_START, messageId, role: "assistant" },
+  ...deltas.map((delta) => ({ type: EventType.TEXT_MESSAGE_CONTENT, messageId, delta })),
+  { type: EventType.TEXT_MESSAGE_END, messageId },
+];
+export const toolCall = (toolCallId: string, toolCallName: string, args: string[], result?: string) => [
+  { type: EventType.TOOL_CALL_START, toolCallId, toolCallName },
+  ...args.map((delta) => ({ type: EventType.TOOL_CALL_ARGS, toolCallId, delta })),
+  { type: EventType.TOOL_CALL_END, toolCallId },
+  ...(result === undefined ? [] : [{ type: EventType.TOOL_CALL_RESULT, messageId: `${toolCallId}-result`, toolCallId, content: result }]),
+];
