@@ -125,7 +125,15 @@ async function ttftScenario(url: string, agentUrl: string) {
     const res = await fetch(`${agentUrl}/first`, {
       method: "POST",
       headers: { "Content-Type": "application/json", Accept: "text/event-stream" },
-      body: JSON.stringify({ threadId: "t", runId: `r${i}`, messages: [{ id: "u", role: "user", content: "hi" }], tools: [], context: [], state: {}, forwardedProps: {} }),
+      body: JSON.stringify({
+        threadId: "t",
+        runId: `r${i}`,
+        messages: [{ id: "u", role: "user", content: "hi" }],
+        tools: [],
+        context: [],
+        state: {},
+        forwardedProps: {},
+      }),
     });
     const reader = res.body!.getReader();
     let text = "";
@@ -197,7 +205,10 @@ async function floodScenario(url: string) {
 
 const dir = mkdtempSync(join(tmpdir(), "switchyard-agents-bench-"));
 killChildrenOnExit(log, async () => rmSync(dir, { recursive: true, force: true }));
-const agent = spawnChild<{ type: "exit" }, { type: "ready"; port: number } | { type: "error"; message: string }>("ag-ui-bench-agent.ts", {});
+const agent = spawnChild<{ type: "exit" }, { type: "ready"; port: number } | { type: "error"; message: string }>(
+  "ag-ui-bench-agent.ts",
+  {},
+);
 const { port } = await agent.waitFor((m) => (m.type === "ready" ? m : undefined), 60_000, "AG-UI bench agent start");
 const agentUrl = `http://127.0.0.1:${port}`;
 const agentsFile = join(dir, "agents.json");
@@ -221,7 +232,9 @@ try {
   log(`  ${stream.chunks_per_s.toLocaleString("en")} chunks/s, ${stream.runs_per_s} runs/s, server CPU ${stream.server_cpu_pct} %`);
   log(`ttft: ${TTFT_RUNS} runs direct and through Switchyard ...`);
   const ttft = await ttftScenario(server.url, agentUrl);
-  log(`  direct p50/p99 ${ttft.direct_p50_ms}/${ttft.direct_p99_ms} ms, via Switchyard ${ttft.via_switchyard_p50_ms}/${ttft.via_switchyard_p99_ms} ms`);
+  log(
+    `  direct p50/p99 ${ttft.direct_p50_ms}/${ttft.direct_p99_ms} ms, via Switchyard ${ttft.via_switchyard_p50_ms}/${ttft.via_switchyard_p99_ms} ms`,
+  );
   log(`flood: bystander pings for ${DURATION_S} s, then again while an agent floods ${FLOOD_RATE} deltas/s ...`);
   const flood = await floodScenario(server.url);
   log(
