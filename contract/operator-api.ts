@@ -31,10 +31,15 @@ export interface UnhandledType {
   last_seen: string;
 }
 
+/** How a client is connected (PROTOCOL.md "Other client transports"). */
+export const TRANSPORTS = ["socket.io", "websocket", "sse"] as const;
+export type Transport = (typeof TRANSPORTS)[number];
+
 export interface ConnectionInfo {
   connection_id: string;
   user_id: string;
   node_id: string;
+  transport: Transport;
   connected_at: string;
   last_activity: string;
 }
@@ -42,6 +47,8 @@ export interface ConnectionInfo {
 export interface UserSummary {
   user_id: string;
   connections: number;
+  /** The user's open connections by transport (transports with none are left out). */
+  transports: Partial<Record<Transport, number>>;
   events_delivered: number;
   isolation_violations: number;
   last_activity: string;

@@ -1,3 +1,4 @@
+import type { Ack } from "./ack";
 import type { ErrorCode } from "./errors";
 import { type AgentErrorCode, GOLDEN_PATH } from "./run-events";
 
@@ -82,6 +83,8 @@ export interface ServerEventPayloads {
     raw_data: { metrics: QualityMetrics; by_agent: QualityMetrics[] };
     timestamp: string;
   };
+  /** Plain WebSocket only: the ack of one client frame, `{type: "message_ack", payload: <ack>}`. */
+  message_ack: Ack;
   /** A refused message whose client sent no ack callback. */
   error_message: { error_code: ErrorCode; error_message: string };
 }
@@ -111,6 +114,7 @@ export const SERVER_ONLY_TYPES = [
   "quality_alert",
   "content_validation_result",
   "quality_report_generated",
+  "message_ack",
 ] as const satisfies readonly ServerType[];
 
 /** The ids an event carries besides its payload. */

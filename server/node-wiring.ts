@@ -16,10 +16,14 @@ import { replayAndStore } from "./replay/replay-service";
 import { createRouterCore, type RouterCore } from "./router-core";
 import { PrometheusMetrics } from "./stats/prometheus";
 import type { Persistence } from "./store/persistence";
+import { ConnectionAdmission } from "./transport/admission";
+import { createAgUiEndpoint, isAgUiPath } from "./transport/ag-ui-http/ag-ui-endpoint";
 import { attachChat } from "./transport/chat-namespace";
 import type { ChatServer } from "./transport/chat-socket";
 import { RecoveryGate } from "./transport/recovery";
 import { createIoServer } from "./transport/socket-io-server";
+import type { TransportDeps, TransportHandle } from "./transport/transport-deps";
+import { attachWebSocket } from "./transport/ws/attach-websocket";
 
 /** Where the agents file is looked for when AGENTS_FILE is unset. */
 const DEFAULT_AGENTS_FILE = "./switchyard.agents.json";
@@ -45,6 +49,10 @@ export interface NodeParts extends RouterCore {
   recoveryWindowMs: number;
   /** Set when REDIS_URL joins this node to a cluster. */
   cluster: Cluster | null;
+  /** MAX_CONNECTIONS_PER_USER across every transport. */
+  admission: ConnectionAdmission;
+  /** The transports besides Socket.IO: plain WebSocket at /ws, AG-UI over HTTP at /ag-ui. */
+  transports: TransportHandle[];
 }
 
 /**
@@ -100,7 +108,20 @@ export async function wireNode(options: NodeOptions, persistence: Persistence): 
     replay: (session, faults, agent) => replayAndStore(session, faults, config, logger, persistence, { agents: declarations, agent }),
   });
   const api = createApiHandler(routes, tokens, logger, config.ALLOWED_ORIGINS);
-  const http = createServer(servePages(api, options.pageHandler, pageHeaders(config.NODE_ENV === "production")));
+  const admission = new ConnectionAdmission(core.connections, config.MAX_CONNECTIONS_PER_USER);
+  const transportDeps: TransportDeps = {
+    config,
+    logger,
+    tokens,
+    admission,
+    connections: core.connections,
+    delivery: core.delivery,
+    router: core.router,
+    tracer: core.tracer,
+  };
+  const agUi = createAgUiEndpoint({ ...transportDeps, agents: core.agents, threads: core.threads, runs: core.runs });
+  const http = createServer(servePages(api, agUi.handle, options.pageHandler, pageHeaders(config.NODE_ENV === "production")));
+  const ws = attachWebSocket(http, transportDeps);
   const recoveryWindowMs = config.RECOVERY_WINDOW_MS ?? (config.REDIS_URL ? 120_000 : 0);
   core.recorder.setRecoveryWindow(recoveryWindowMs);
   const io = createIoServer(http, config, recoveryWindowMs);
@@ -108,6 +129,7 @@ export async function wireNode(options: NodeOptions, persistence: Persistence): 
   attachChat(io.of("/"), {
     config,
     tokens,
+    admission,
     connections: core.connections,
     delivery: core.delivery,
     router: core.router,
@@ -136,18 +158,34 @@ export async function wireNode(options: NodeOptions, persistence: Persistence): 
   if (config.REDIS_URL) cluster = await joinCluster(core, io, inspector, queries, options);
   // After the cluster's adapter replaced the default one: the gate wraps the adapter in place.
   recoveryGate.install(io.of("/"));
-  return { ...core, tokens, persistence, queries, metrics, routes, http, io, inspector, recoveryWindowMs, cluster };
+  return {
+    ...core,
+    tokens,
+    persistence,
+    queries,
+    metrics,
+    routes,
+    http,
+    io,
+    inspector,
+    recoveryWindowMs,
+    cluster,
+    admission,
+    transports: [ws, agUi],
+  };
 }
 
 /** The HTTP server's request handler: the operator API, else the dashboard's pages with security headers. */
 function servePages(
   api: (req: IncomingMessage, res: ServerResponse) => Promise<void>,
+  agUi: (req: IncomingMessage, res: ServerResponse) => void,
   pages: NodeOptions["pageHandler"],
   headers: Record<string, string>,
 ): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     const pathname = (req.url ?? "/").split("?")[0]!;
     if (isApiPath(pathname)) return void api(req, res);
+    if (isAgUiPath(pathname)) return agUi(req, res);
     if (pages) {
       for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
       return pages(req, res);

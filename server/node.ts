@@ -70,6 +70,7 @@ export class SwitchyardNode {
   async close(): Promise<void> {
     const { http, io, inspector, persistence, cluster } = this.parts;
     clearInterval(this.#retentionTimer);
+    await Promise.all(this.parts.transports.map((t) => t.close()));
     this.parts.close();
     inspector.close();
     await new Promise<void>((resolve) => io.close(() => resolve()));

@@ -1,4 +1,4 @@
-import { type ServerEvent, type TraceEvent } from "../../contract";
+import type { NodeState, ServerEvent, TraceEvent } from "../../contract";
 import { createAdapter } from "@socket.io/redis-streams-adapter";
 import type { Namespace, Server as IoServer } from "socket.io";
 import type { Logger } from "../logger";
@@ -18,13 +18,7 @@ export interface ClusterMember {
   stopRun(runId: string, inbound: { type: string; message_id: string; payload: Record<string, unknown> }): void;
 }
 
-/** One node's state as the others see it. */
-export interface NodeState {
-  node_id: string;
-  connections: { connection_id: string; user_id: string; node_id: string; connected_at: string; last_activity: string }[];
-  users: { user_id: string; connections: number; events_delivered: number; isolation_violations: number; last_activity: string }[];
-  stats: { messages_routed: number; events_delivered: number; errors: number; isolation_violations: number; trace_drops: number };
-}
+export type { NodeState };
 
 const REPLY_TIMEOUT_MS = 2000;
 const TRACE_BATCH_MAX = 5000;

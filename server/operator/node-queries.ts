@@ -8,6 +8,7 @@ import type {
   SessionStatus,
   StatsSnapshot,
   TraceEvent,
+  Transport,
   UnhandledType,
   UserSummary,
 } from "../../contract";
@@ -176,9 +177,10 @@ export class NodeQueries {
     const merged = new Map<string, UserSummary>();
     for (const u of (await this.#states()).flatMap((n) => n.users)) {
       const m = merged.get(u.user_id);
-      if (!m) merged.set(u.user_id, { ...u });
+      if (!m) merged.set(u.user_id, { ...u, transports: { ...u.transports } });
       else {
         m.connections += u.connections;
+        for (const [t, n] of Object.entries(u.transports) as [Transport, number][]) m.transports[t] = (m.transports[t] ?? 0) + n;
         m.events_delivered += u.events_delivered;
         m.isolation_violations += u.isolation_violations;
         if (u.last_activity > m.last_activity) m.last_activity = u.last_activity;
@@ -222,6 +224,7 @@ export class NodeQueries {
       connection_id: c.id,
       user_id: c.userId,
       node_id: c.nodeId,
+      transport: c.transport,
       connected_at: new Date(c.connectedAt).toISOString(),
       last_activity: new Date(c.lastActivity).toISOString(),
     }));
@@ -235,6 +238,7 @@ export class NodeQueries {
       return {
         user_id: userId,
         connections: connections.countForUser(userId),
+        transports: connections.transportsOf(userId),
         events_delivered: u?.eventsDelivered ?? 0,
         isolation_violations: u?.isolationViolations ?? 0,
         last_activity: new Date(u?.lastActivity ?? Date.now()).toISOString(),

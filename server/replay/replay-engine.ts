@@ -92,6 +92,8 @@ export async function replaySession(
     userId: identity,
     role: "user",
     nodeId: "replay",
+    // The sandbox's virtual connection stands for the recorded client, which spoke Socket.IO or alike.
+    transport: "socket.io",
     connectedAt: clock.now(),
     lastActivity: clock.now(),
     acks: false,

@@ -3,6 +3,7 @@ import type { Ack, ServerEvent } from "../../contract";
 import type { TokenService } from "../auth/tokens";
 import type { Config } from "../env";
 import type { Tracer } from "../trace/tracer";
+import type { ConnectionAdmission } from "./admission";
 import type { ChatNamespace, ChatSocket } from "./chat-socket";
 import type { Connection, ConnectionRegistry } from "./connection-registry";
 import type { Delivery } from "./delivery";
@@ -21,6 +22,8 @@ export interface MessageRouter {
 export interface ChatDeps {
   config: Config;
   tokens: TokenService;
+  /** MAX_CONNECTIONS_PER_USER, shared with the other transports. */
+  admission: ConnectionAdmission;
   connections: ConnectionRegistry;
   delivery: Delivery;
   router: MessageRouter;
@@ -42,9 +45,6 @@ export interface ChatDeps {
  * an `error_message` event.
  */
 export function attachChat(nsp: ChatNamespace, deps: ChatDeps): void {
-  const { config, connections } = deps;
-  const pending = new Map<string, number>();
-
   nsp.use((socket, next) => {
     authenticateHandshake(socket.handshake, deps.tokens, false).then(
       (identity) => {
@@ -54,19 +54,11 @@ export function attachChat(nsp: ChatNamespace, deps: ChatDeps): void {
         if (socket.recovered && previous && previous.userId !== identity.userId) return next(handshakeRefusal("UNAUTHORIZED"));
         // The client left while its token was being verified: nothing to reserve.
         if (socket.conn.readyState !== "open") return next(handshakeRefusal("UNAUTHORIZED"));
-        const reserved = pending.get(identity.userId) ?? 0;
-        if (connections.countForUser(identity.userId) + reserved >= config.MAX_CONNECTIONS_PER_USER) {
-          return next(handshakeRefusal("TOO_MANY_CONNECTIONS"));
-        }
-        pending.set(identity.userId, reserved + 1);
+        const release = deps.admission.reserve(identity.userId);
+        if (!release) return next(handshakeRefusal("TOO_MANY_CONNECTIONS"));
         socket.data.identity = identity;
         // The reservation ends with the "connection" event, or with the transport if the client leaves
         // before it (Socket.IO then drops the socket without a "connection" event).
-        const release = () => {
-          const left = (pending.get(identity.userId) ?? 1) - 1;
-          if (left > 0) pending.set(identity.userId, left);
-          else pending.delete(identity.userId);
-        };
         socket.data.releaseSlot = release;
         socket.conn.once("close", () => {
           if (!socket.connected && socket.data.releaseSlot === release) {
@@ -97,6 +89,7 @@ function onConnection(socket: ChatSocket, deps: ChatDeps): void {
     userId: identity.userId,
     role: identity.role,
     nodeId: config.NODE_ID,
+    transport: "socket.io",
     connectedAt: Date.now(),
     lastActivity: Date.now(),
     acks: auth?.acks === true,

@@ -1,4 +1,4 @@
-import {} from "../../contract";
+import type { Transport } from "../../contract";
 import type { EventWriter } from "./event-writer";
 import type { RateBucket } from "../router/rate-limit";
 import type { Role } from "../auth/identity";
@@ -11,6 +11,12 @@ export interface Connection {
   userId: string;
   role: Role;
   nodeId: string;
+  transport: Transport;
+  /**
+   * Set on a connection that exists for one run only (an AG-UI stream): it receives that run's events
+   * and nothing else, and counts for the delivery of that run only. `""` until the run has started.
+   */
+  runScope?: string;
   connectedAt: number;
   lastActivity: number;
   /** The client asked to acknowledge every event. */
@@ -85,6 +91,16 @@ export class ConnectionRegistry {
 
   countForUser(userId: string): number {
     return this.#byUser.get(userId)?.size ?? 0;
+  }
+
+  /** A user's open connections by transport. */
+  transportsOf(userId: string): Partial<Record<Transport, number>> {
+    const out: Partial<Record<Transport, number>> = {};
+    for (const id of this.userConnections(userId)) {
+      const t = this.#byId.get(id)?.transport;
+      if (t) out[t] = (out[t] ?? 0) + 1;
+    }
+    return out;
   }
 
   all(): IterableIterator<Connection> {

@@ -1,18 +1,10 @@
-import { type ServerEvent } from "../../contract";
+import type { DeliveryRecord, ServerEvent } from "../../contract";
 import type { RouterStats } from "../stats/router-stats";
 import type { Tracer } from "../trace/tracer";
 import type { Connection, ConnectionId, ConnectionRegistry } from "./connection-registry";
 
-/** The outcome of writing one event to one connection. */
-export interface DeliveryRecord {
-  connection_id: ConnectionId;
-  delivered: boolean;
-  acknowledged?: boolean;
-  /** Written for connection-state recovery to a connection that is briefly gone. */
-  parked?: boolean;
-  recovered?: boolean;
-  node_id?: string;
-}
+/** Where one event went on one connection (also what other nodes answer to `sy:deliver`). */
+export type { DeliveryRecord };
 
 /** Observes deliveries (the session recorder). */
 export interface DeliveryObserver {
@@ -92,7 +84,7 @@ export class Delivery {
     const records: DeliveryRecord[] = [];
     for (const id of this.#registry.userConnections(event.user_id)) {
       const conn = this.#registry.get(id);
-      if (conn) records.push(this.#write(conn, event, false));
+      if (conn && inScope(conn, event)) records.push(this.#write(conn, event, false));
     }
     for (const conn of this.#registry.parkedConnections(event.user_id)) records.push(this.#park(conn, event));
     return records;
@@ -109,7 +101,7 @@ export class Delivery {
 
   broadcastLocally(event: ServerEvent & { user_id: null }): DeliveryRecord[] {
     const records: DeliveryRecord[] = [];
-    for (const conn of this.#registry.all()) records.push(this.#write(conn, event, true));
+    for (const conn of this.#registry.all()) if (inScope(conn, event)) records.push(this.#write(conn, event, true));
     return records;
   }
 
@@ -199,4 +191,9 @@ export class Delivery {
   #notify(event: ServerEvent, records: DeliveryRecord[], remote?: Promise<DeliveryRecord[]>): void {
     for (const o of this.#observers) o.onEmitted(event, records, remote);
   }
+}
+
+/** A run-scoped connection (an AG-UI stream) takes its run's events only; every other connection takes all. */
+function inScope(conn: Connection, event: ServerEvent): boolean {
+  return conn.runScope === undefined || conn.runScope === event.run_id;
 }
