@@ -8,6 +8,7 @@ export * from "./ack";
 export * from "./agents-file";
 export * from "./client-messages";
 export * from "./errors";
+export * from "./golden-verdict";
 export * from "./operator-api";
 export * from "./run-events";
 export * from "./server-events";

@@ -4,7 +4,7 @@ import type { AgentEntry } from "../agent/agent-catalog";
 import type { Config } from "../env";
 import type { Logger } from "../logger";
 import { createRouterCore } from "../router-core";
-import { judgeGoldenPath } from "../sessions/golden-verdict";
+import { judgeGoldenPath } from "../../contract";
 import { MemoryStore } from "../store/memory-store";
 import type { SessionEventRecord, SessionRecord } from "../store/records";
 import type { Connection } from "../transport/connection-registry";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { SessionEventRecord } from "../store/records";
-import { judgeGoldenPath } from "./golden-verdict";
+import { judgeGoldenPath } from "../../contract";
 
 const ev = (type: string, seq: number, at: number, delivered = true): SessionEventRecord => ({
   type,

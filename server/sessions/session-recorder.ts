@@ -4,7 +4,7 @@ import { type Clock, realClock } from "../clock";
 import type { SessionEventRecord, SessionRecord, SessionStatus } from "../store/records";
 import type { Tracer } from "../trace/tracer";
 import type { DeliveryObserver, DeliveryRecord } from "../transport/delivery";
-import { judgeGoldenPath } from "./golden-verdict";
+import { judgeGoldenPath } from "../../contract";
 import { deliveryEntry, type LiveSession, type SessionSink } from "./live-session";
 
 export type { SessionSink } from "./live-session";

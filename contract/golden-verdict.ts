@@ -1,5 +1,5 @@
-import { GOLDEN_PATH, type Verdict, VERDICT_REASONS, type VerdictReason } from "../../contract";
-import type { SessionEventRecord } from "../store/records";
+import { GOLDEN_PATH } from "./run-events";
+import { type SessionEvent as SessionEventRecord, type Verdict, VERDICT_REASONS, type VerdictReason } from "./sessions";
 
 export interface VerdictInput {
   events: readonly SessionEventRecord[];
@@ -24,7 +24,8 @@ const RANK: Record<string, number> = Object.fromEntries(GOLDEN_PATH.map((t, i) =
  * The golden-path verdict of PROTOCOL.md: all five kinds in order (strict), or, for agents that are not
  * strict, `agent_started` first, `agent_completed` last and every tool call answered; none missing, no
  * gap over the agent's gap, every event delivered to each connection open when it was emitted, no
- * isolation violation. A pure function of the recording, shared by live sessions and replays.
+ * isolation violation. A pure function of the recording, shared by live sessions, replays and the
+ * typed client (which judges a run as it arrives).
  */
 export function judgeGoldenPath(input: VerdictInput): Verdict & { details: string[] } {
   const reasons = new Set<VerdictReason>();
