@@ -7,9 +7,20 @@ import { AGENT_EVENT_TYPES } from "./run-events";
  * reserved names and the docs all derive from these declarations.
  */
 
-const ThreadRef = z.object({ thread_id: z.string().min(1).max(128).optional() });
-const Content = z.string().min(1).max(32768);
-const RunRef = z.object({ run_id: z.string().min(1).max(128) });
+/**
+ * A string of `min` to `max` UTF-16 code units, the contract's measure of text ("chars are UTF-16 code
+ * units"). zod's own `.max()` counts code points, which would let astral characters (emoji) through at up
+ * to twice the limit.
+ */
+const text = (max: number, min = 0) =>
+  z
+    .string()
+    .min(min)
+    .refine((s) => s.length <= max, { message: `Too big: expected string to have <=${max} characters` });
+
+const ThreadRef = z.object({ thread_id: text(128, 1).optional() });
+const Content = text(32768, 1);
+const RunRef = z.object({ run_id: text(128, 1) });
 const Empty = z.object({});
 const PeriodHours = z
   .number()
@@ -28,29 +39,29 @@ export const CLIENT_PAYLOADS = {
   typing_started: ThreadRef,
   typing_stopped: ThreadRef,
   user_message: z.object({ content: Content }),
-  start_agent: z.object({ content: Content, agent_name: z.string().min(1).max(64).optional() }),
+  start_agent: z.object({ content: Content, agent_name: text(64, 1).optional() }),
   stop_agent: RunRef,
   agent_status_request: RunRef,
-  create_thread: z.object({ title: z.string().max(200).optional() }),
+  create_thread: z.object({ title: text(200).optional() }),
   get_thread_history: z.object({
-    thread_id: z.string().min(1).max(128),
+    thread_id: text(128, 1),
     limit: z.number().int().min(1).max(1000).optional(),
   }),
   jsonrpc_request: z.object({
     jsonrpc: z.literal("2.0"),
-    method: z.string().min(1).max(64),
+    method: text(64, 1),
     params: z.unknown().optional(),
-    id: z.union([z.string().max(128), z.number(), z.null()]),
+    id: z.union([text(128), z.number(), z.null()]),
   }),
-  error_message: z.object({ error_code: z.string().min(1).max(64), error_message: z.string().max(4096) }),
+  error_message: z.object({ error_code: text(64, 1), error_message: text(4096) }),
   get_quality_metrics: z.object({
-    agent_name: z.string().min(1).max(64).optional(),
+    agent_name: text(64, 1).optional(),
     period_hours: PeriodHours.optional(),
   }),
   subscribe_quality_alerts: z.object({ action: z.enum(["subscribe", "unsubscribe"]) }),
   validate_content: z.object({
-    content: z.string().max(32768),
-    content_type: z.string().max(64).optional(),
+    content: text(32768),
+    content_type: text(64).optional(),
     strict_mode: z.boolean().optional(),
   }),
   generate_quality_report: z.object({
@@ -93,14 +104,14 @@ export type Faults = z.infer<typeof SimulateSchema>;
 /** Longest `type` and longest id a client may send. */
 export const MAX_TYPE_LENGTH = 64;
 export const MAX_ID_LENGTH = 128;
-const Id = z.string().min(1).max(MAX_ID_LENGTH);
+const Id = text(MAX_ID_LENGTH, 1);
 
 /**
  * The envelope a client sends. Unknown fields are ignored; `user_id` in particular never counts.
  * `payload: null` is accepted as no payload. Binary attachments (Buffers) are not objects here.
  */
 export const EnvelopeSchema = z.object({
-  type: z.string().min(1).max(MAX_TYPE_LENGTH),
+  type: text(MAX_TYPE_LENGTH, 1),
   message_id: Id.optional(),
   thread_id: Id.optional(),
   run_id: Id.optional(),

@@ -75,6 +75,14 @@ function nested(levels: number, leaf: Record<string, unknown> = {}): Record<stri
 }
 
 describe("INVALID_MESSAGE", () => {
+  it("text limits count UTF-16 units, as the contract does (an emoji is two), not code points", async () => {
+    const emoji = "\u{1F600}";
+    expectError(await emitRaw(mallory, { type: emoji.repeat(33) }), "INVALID_MESSAGE");
+    expectError(await emitRaw(mallory, { type: "ping", thread_id: emoji.repeat(65) }), "INVALID_MESSAGE");
+    expectError(await emitRaw(mallory, { type: "create_thread", payload: { title: emoji.repeat(101) } }), "INVALID_MESSAGE");
+    expect(await emitRaw(mallory, { type: "create_thread", payload: { title: emoji.repeat(100) } })).toMatchObject({ ok: true });
+  });
+
   it.each([
     ["a string", "hello"],
     ["a number", 42],
