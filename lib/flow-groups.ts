@@ -1,3 +1,4 @@
+import type { Transport } from "@/contract/operator-api";
 import type { TraceEvent, TraceKind } from "@/contract/trace";
 
 /** One inbound message (or connection change) and everything the router did because of it. */
@@ -127,16 +128,22 @@ export interface FlowFilter {
   handler: string;
   kind: TraceKind | "";
   run_id: string;
+  /** The transport of a connection the chain touched (known for open connections). */
+  transport: Transport | "";
 }
 
-export const EMPTY_FLOW_FILTER: FlowFilter = { user_id: "", type: "", handler: "", kind: "", run_id: "" };
+export const EMPTY_FLOW_FILTER: FlowFilter = { user_id: "", type: "", handler: "", kind: "", run_id: "", transport: "" };
 
 function contains(v: string | undefined, q: string): boolean {
   return !!v && v.toLowerCase().includes(q);
 }
 
 /** A chain matches when any of its steps does, so filtering never cuts a chain in half. */
-export function matchGroup(g: FlowGroup, f: FlowFilter): boolean {
+export function matchGroup(
+  g: FlowGroup,
+  f: FlowFilter,
+  transportOf: (connectionId: string) => Transport | undefined = () => undefined,
+): boolean {
   const user = f.user_id.trim().toLowerCase();
   const run = f.run_id.trim().toLowerCase();
   const type = f.type.trim().toLowerCase();
@@ -146,6 +153,7 @@ export function matchGroup(g: FlowGroup, f: FlowFilter): boolean {
   if (type && !g.events.some((e) => contains(e.message_type, type))) return false;
   if (handler && !g.events.some((e) => contains(e.handler, handler))) return false;
   if (f.kind && !g.has.has(f.kind)) return false;
+  if (f.transport && !g.events.some((e) => e.connection_id !== undefined && transportOf(e.connection_id) === f.transport)) return false;
   return true;
 }
 

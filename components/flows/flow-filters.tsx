@@ -1,5 +1,6 @@
 "use client";
 
+import { TRANSPORTS } from "@/contract/operator-api";
 import { TRACE_KINDS } from "@/contract/trace";
 import type { FlowFilter } from "@/lib/flow-groups";
 
@@ -9,7 +10,7 @@ interface Props {
   types: readonly string[];
 }
 
-/** Filters of the live tail: user, message type, handler, kind, run. */
+/** Filters of the live tail: user, message type, handler, kind, transport, run. */
 export function FlowFilters({ value, onChange, types }: Props) {
   const set = (k: keyof FlowFilter) => (e: { target: { value: string } }) => onChange({ ...value, [k]: e.target.value });
   return (
@@ -49,6 +50,20 @@ export function FlowFilters({ value, onChange, types }: Props) {
         {TRACE_KINDS.map((k) => (
           <option key={k} value={k}>
             {k}
+          </option>
+        ))}
+      </select>
+      <select
+        className="select"
+        aria-label="Filter by transport"
+        data-testid="flows-filter-transport"
+        value={value.transport}
+        onChange={set("transport")}
+      >
+        <option value="">any transport</option>
+        {TRANSPORTS.map((t) => (
+          <option key={t} value={t}>
+            {t}
           </option>
         ))}
       </select>

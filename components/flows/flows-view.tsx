@@ -29,6 +29,17 @@ export function FlowsView() {
   const [selected, setSelected] = useState<string | null>(null);
   const [frozen, setFrozen] = useState<TailSnapshot | null>(null);
   const handlers = useQuery({ queryKey: queryKeys.handlers(), queryFn: api.handlers, staleTime: 30_000 });
+  // The transport filter needs each connection's transport: known for the open ones.
+  const connections = useQuery({
+    queryKey: queryKeys.connections(),
+    queryFn: api.connections,
+    refetchInterval: 2_000,
+    enabled: filter.transport !== "",
+  });
+  const transportOf = useMemo(() => {
+    const byId = new Map((connections.data ?? []).map((c) => [c.connection_id, c.transport]));
+    return (id: string) => byId.get(id);
+  }, [connections.data]);
 
   // While paused the view holds still even if a batch was already in flight.
   const snap = paused && frozen ? frozen : live;
@@ -61,7 +72,7 @@ export function FlowsView() {
   // Rendering the tail may lag a flush behind; typing in the filters never waits for it.
   const deferred = useDeferredValue(snap);
   const groups = useMemo(() => groupTraces(deferred.events), [deferred]);
-  const visible = useMemo(() => groups.filter((g) => matchGroup(g, filter)), [groups, filter]);
+  const visible = useMemo(() => groups.filter((g) => matchGroup(g, filter, transportOf)), [groups, filter, transportOf]);
   // The picture changes slowly; redrawing it once a second is plenty.
   const graphSource = useThrottled(visible, 1000);
   const graph = useMemo(() => buildFlowGraph(graphSource), [graphSource]);

@@ -194,6 +194,7 @@ function UserConnections({ list, now }: { list: ConnectionInfo[]; now: number })
       <thead>
         <tr>
           <th>connection</th>
+          <th>transport</th>
           <th>node</th>
           <th>connected since</th>
           <th>last activity</th>
@@ -203,6 +204,9 @@ function UserConnections({ list, now }: { list: ConnectionInfo[]; now: number })
         {list.map((c) => (
           <tr key={c.connection_id} data-testid="user-connection-row">
             <td className="mono">{c.connection_id}</td>
+            <td className="mono" data-testid="connection-transport">
+              {c.transport}
+            </td>
             <td className="mono muted">{c.node_id}</td>
             <td className="nowrap">
               {fmtDateTime(c.connected_at)} <span className="faint">({fmtAgo(c.connected_at, now)})</span>

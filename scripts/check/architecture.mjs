@@ -22,16 +22,28 @@ function walk(dir) {
   return out;
 }
 
+/** Specifiers a file imports or re-exports with `import type` / `export type` only (erased at runtime). */
+function typeOnlySpecs(text) {
+  const kinds = new Map();
+  for (const m of text.matchAll(/\b(import|export)\s+(type\s+)?(?:[^;"']*?\sfrom\s+)?["']([^"']+)["']/g)) {
+    const typeOnly = Boolean(m[2]);
+    kinds.set(m[3], (kinds.get(m[3]) ?? true) && typeOnly);
+  }
+  return new Set([...kinds].filter(([, t]) => t).map(([spec]) => spec));
+}
+
 /** The project files a file imports (relative or `@/` specifiers), resolved to paths from the root. */
 function importsOf(file) {
-  const { importedFiles } = ts.preProcessFile(readFileSync(join(root, file), "utf8"), true, true);
+  const text = readFileSync(join(root, file), "utf8");
+  const { importedFiles } = ts.preProcessFile(text, true, true);
+  const typeOnly = typeOnlySpecs(text);
   const found = [];
   for (const { fileName: spec } of importedFiles) {
     let base;
     if (spec.startsWith(".")) base = join(dirname(file), spec);
     else if (spec.startsWith("@/")) base = spec.slice(2);
     else {
-      found.push({ external: spec });
+      found.push({ external: spec, typeOnly: typeOnly.has(spec) });
       continue;
     }
     const candidates = [`${base}.ts`, `${base}.tsx`, join(base, "index.ts"), base];
@@ -42,7 +54,7 @@ function importsOf(file) {
         return false;
       }
     });
-    found.push({ file: hit ? relative(root, join(root, hit)) : base, spec });
+    found.push({ file: hit ? relative(root, join(root, hit)) : base, spec, typeOnly: typeOnly.has(spec) });
   }
   return found;
 }
@@ -82,13 +94,14 @@ for (const f of contract) {
   }
 }
 
-// Which contract files pull zod in, directly or through another contract file.
+// Which contract files pull zod in at runtime, directly or through another contract file.
 const zodded = new Set();
 for (let changed = true; changed;) {
   changed = false;
   for (const f of contract) {
     if (zodded.has(f)) continue;
-    if (graph.get(f).some((i) => i.external === "zod" || (i.file && zodded.has(i.file)))) {
+    // Only imports that survive compilation carry zod along; `import type` is erased.
+    if (graph.get(f).some((i) => !i.typeOnly && (i.external === "zod" || (i.file && zodded.has(i.file))))) {
       zodded.add(f);
       changed = true;
     }
@@ -98,10 +111,7 @@ for (const f of consoleFiles) {
   for (const i of graph.get(f)) {
     if (i.file && i.file.startsWith("server/"))
       problems.push(`${f} imports the server: ${i.spec} (the console talks to it over /api and /inspector)`);
-    const valueImport = readFileSync(join(root, f), "utf8").match(
-      new RegExp(`import\\s+(type\\s+)?[^;]*from\\s+"${i.spec?.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}"`),
-    );
-    if (i.file && (zodded.has(i.file) || i.file === "contract/index.ts") && !(valueImport && valueImport[1])) {
+    if (i.file && !i.typeOnly && (zodded.has(i.file) || i.file === "contract/index.ts")) {
       problems.push(`${f} imports ${i.spec}, which carries zod into the browser bundle: import a zod-free contract file`);
     }
   }
