@@ -115,7 +115,7 @@ describe("replay of an external agent's run", () => {
     expect(recorded.diff.first_divergence).toBeNull();
   });
 
-  it("an exported fixture of an external run replays from the command line with no agent running", async () => {
+  it("an exported fixture of an external run replays from the command line with no agent running", { timeout: 180_000 }, async () => {
     const passing = (await start("answering")).runId;
     const failing = (await start("unanswered")).runId;
     await Promise.all([sessionWhen(t, passing), sessionWhen(t, failing)]);

@@ -100,25 +100,30 @@ describe("replay", () => {
     expect(history.map((h) => h.replay_id)).toEqual([b.replay_id, a.replay_id]);
   });
 
-  it("exports a fixture that the CLI replays with no server: exit 1 for a failing one, 0 for a passing one", async () => {
-    const failing = await failedSession({ drop_event: "agent_thinking" });
-    const ack = await alice.send({ type: "user_message", payload: { content: "what is 2 + 2" } });
-    const passing = ack.run_id as string;
-    await eventually(async () => ((await (await t.api(`/api/sessions/${passing}`)).json()) as { status: string }).status === "passed");
-    const files: Record<string, string> = {};
-    for (const [name, id] of Object.entries({ failing, passing })) {
-      const res = await t.api(`/api/sessions/${id}/export`);
-      expect(res.headers.get("content-disposition")).toContain(".json");
-      files[name] = join(t.dataDir, `${name}.json`);
-      writeFileSync(files[name], await res.text());
-    }
-    const cli = (file: string, ...args: string[]) =>
-      run("npx", ["tsx", "scripts/replay.ts", file, ...args], { cwd: process.cwd() }).then(
-        () => 0,
-        (err: { code: number; stdout: string }) => err.code,
-      );
-    expect(await cli(files.failing!)).toBe(1);
-    expect(await cli(files.passing!)).toBe(0);
-    expect(await cli(files.failing!, "--faults", "none")).toBe(0);
-  });
+  // Three command-line replays, each a fresh tsx process: allow for a busy machine.
+  it(
+    "exports a fixture that the CLI replays with no server: exit 1 for a failing one, 0 for a passing one",
+    { timeout: 180_000 },
+    async () => {
+      const failing = await failedSession({ drop_event: "agent_thinking" });
+      const ack = await alice.send({ type: "user_message", payload: { content: "what is 2 + 2" } });
+      const passing = ack.run_id as string;
+      await eventually(async () => ((await (await t.api(`/api/sessions/${passing}`)).json()) as { status: string }).status === "passed");
+      const files: Record<string, string> = {};
+      for (const [name, id] of Object.entries({ failing, passing })) {
+        const res = await t.api(`/api/sessions/${id}/export`);
+        expect(res.headers.get("content-disposition")).toContain(".json");
+        files[name] = join(t.dataDir, `${name}.json`);
+        writeFileSync(files[name], await res.text());
+      }
+      const cli = (file: string, ...args: string[]) =>
+        run("npx", ["tsx", "scripts/replay.ts", file, ...args], { cwd: process.cwd() }).then(
+          () => 0,
+          (err: { code: number; stdout: string }) => err.code,
+        );
+      expect(await cli(files.failing!)).toBe(1);
+      expect(await cli(files.passing!)).toBe(0);
+      expect(await cli(files.failing!, "--faults", "none")).toBe(0);
+    },
+  );
 });
