@@ -28,7 +28,12 @@ export class ThreadStore {
 
   /** Creates a thread owned by `userId`. */
   create(userId: string, title: string | undefined): ThreadRecord {
-    const thread: ThreadRecord = { id: `thr_${randomUUID()}`, userId, title: title?.trim() || "New thread", createdAt: Date.now() };
+    return this.createWithId(`thr_${randomUUID()}`, userId, title);
+  }
+
+  /** Creates a thread under an id the caller derived (an AG-UI client's threadId, namespaced per user). */
+  createWithId(id: string, userId: string, title: string | undefined): ThreadRecord {
+    const thread: ThreadRecord = { id, userId, title: title?.trim() || "New thread", createdAt: Date.now() };
     this.#remember(thread, true);
     this.#persistence.saveThread(thread);
     return thread;

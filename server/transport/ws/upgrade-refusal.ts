@@ -1,0 +1,39 @@
+import { STATUS_CODES } from "node:http";
+import type { Duplex } from "node:stream";
+import { SwitchyardError } from "../../../contract";
+import { SECURITY_HEADERS } from "../../operator/http-kit";
+
+/** The codes an upgrade to `/ws` can be refused with, before any WebSocket frame. */
+export type UpgradeRefusalCode = "UNAUTHORIZED" | "FORBIDDEN" | "TOO_MANY_CONNECTIONS";
+
+const MESSAGES: Record<UpgradeRefusalCode, string> = {
+  UNAUTHORIZED: 'A valid token is required: `Authorization: Bearer <token>` or the subprotocols ["switchyard.v1", "bearer.<token>"].',
+  FORBIDDEN: "This Origin is not allowed.",
+  TOO_MANY_CONNECTIONS: "This user is at MAX_CONNECTIONS_PER_USER.",
+};
+
+/** A refusal as the contract's error (its HTTP status from the error table). */
+export function upgradeRefusal(code: UpgradeRefusalCode): SwitchyardError {
+  return new SwitchyardError(code, MESSAGES[code]);
+}
+
+/**
+ * Answers a refused upgrade on the raw socket: an HTTP response with the status of the error table and
+ * the contract's JSON error body, then closes the socket once the response is written.
+ */
+export function writeRefusal(socket: Duplex, err: SwitchyardError): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const body = JSON.stringify(err.toBody());
+  const headers: Record<string, string | number> = {
+    ...SECURITY_HEADERS,
+    Connection: "close",
+    "Content-Type": "application/json; charset=utf-8",
+    "Content-Length": Buffer.byteLength(body),
+  };
+  const head = [`HTTP/1.1 ${err.status} ${STATUS_CODES[err.status] ?? ""}`, ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`)];
+  socket.once("finish", () => socket.destroy());
+  socket.end(`${head.join("\r\n")}\r\n\r\n${body}`);
+}
