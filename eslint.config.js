@@ -10,6 +10,7 @@ export default tseslint.config(
       "data/",
       "test-results/",
       "playwright-report/",
+      "client/dist/",
       "next-env.d.ts",
       "**/*.mjs",
       "*.config.js",

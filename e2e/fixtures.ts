@@ -1,10 +1,9 @@
 import { test as base, expect, type Page } from "@playwright/test";
 import { SignJWT } from "jose";
-import { io, type Socket } from "socket.io-client";
+import { SwitchyardClient } from "../client/src/index";
 import type { Ack } from "../contract/ack";
 import type { ClientEnvelope, Faults } from "../contract/client-messages";
 import type { ServerEvent } from "../contract/server-events";
-import type { ChatClientToServer, ChatServerToClient } from "../contract/socket-events";
 
 /** Must match scripts/e2e-server.mjs: tests mint their own tokens with the server's secret. */
 export const AUTH_SECRET = "e2e-secret-please-change-0123456789";
@@ -27,38 +26,39 @@ export function uniqueUser(prefix: string): string {
   return `e2e-${prefix}-${Date.now().toString(36)}${Math.floor(Math.random() * 1e4).toString(36)}`;
 }
 
-/** A socket on the chat namespace, typed from the contract's event maps. */
-type ChatSocket = Socket<ChatServerToClient, ChatClientToServer>;
-
-/** A real chat client on the `/` namespace, as a product would connect. */
+/** A real chat client on the `/` namespace, as a product would connect: a thin wrapper over `switchyard/client`. */
 export class ChatClient {
   readonly events: ServerEvent[] = [];
   readonly #waiters = new Set<() => void>();
 
   private constructor(
     readonly userId: string,
-    readonly socket: ChatSocket,
+    readonly client: SwitchyardClient,
   ) {
-    socket.on("event", (evt) => {
+    client.onAny((evt) => {
       this.events.push(evt);
       for (const w of this.#waiters) w();
     });
   }
 
+  /** The underlying socket, typed from the contract's event maps. */
+  get socket(): SwitchyardClient["socket"] {
+    return this.client.socket;
+  }
+
   static async connect(userId: string): Promise<ChatClient> {
     const token = await mintToken(userId, "user");
-    // forceNew: every client is its own connection, even for the same user.
-    const socket: ChatSocket = io(SERVER_URL, { auth: { token }, transports: ["websocket"], forceNew: true, reconnection: false });
-    const client = new ChatClient(userId, socket);
-    await new Promise<void>((resolve, reject) => {
-      socket.once("connect", () => resolve());
-      socket.once("connect_error", (err) => reject(new Error(`connect failed for ${userId}: ${err.message}`)));
-    });
-    return client;
+    try {
+      // Every client is its own connection (forceNew), even for the same user; no reconnection in tests.
+      const client = await SwitchyardClient.connect(SERVER_URL, { token, reconnection: false, ackTimeoutMs: 15_000 });
+      return new ChatClient(userId, client);
+    } catch (err) {
+      throw new Error(`connect failed for ${userId}: ${(err as Error).message}`);
+    }
   }
 
   async send(envelope: ClientEnvelope): Promise<Ack> {
-    return this.socket.timeout(15_000).emitWithAck("message", envelope);
+    return this.client.sendEnvelope(envelope);
   }
 
   /** Waits until an event matching `pred` has arrived (including ones already received). */
@@ -83,26 +83,28 @@ export class ChatClient {
 
   /** Sends a user_message and waits for its run to end; returns the run id and how it ended. */
   async run(content: string, simulate?: Faults): Promise<{ runId: string; end: ServerEvent }> {
-    const ack = await this.send({ type: "user_message", payload: simulate ? { content, simulate } : { content } });
-    if (!ack.ok) throw new Error(`user_message refused: ${ack.error.code} ${ack.error.message}`);
-    const runId = ack.run_id;
-    if (!runId) throw new Error("the ack of user_message carries no run_id");
-    const end = await this.waitFor((e) => e.run_id === runId && (e.type === "agent_completed" || e.type === "agent_error"));
-    return { runId, end };
+    return this.#runToEnd(content, simulate ? { simulate } : {});
   }
 
   /** Sends start_agent to a named agent and waits for its run to end; returns the run id and how it ended. */
   async runAgent(content: string, agentName: string): Promise<{ runId: string; end: ServerEvent }> {
-    const ack = await this.send({ type: "start_agent", payload: { content, agent_name: agentName } });
-    if (!ack.ok) throw new Error(`start_agent refused: ${ack.error.code} ${ack.error.message}`);
-    const runId = ack.run_id;
-    if (!runId) throw new Error("the ack of start_agent carries no run_id");
-    const end = await this.waitFor((e) => e.run_id === runId && (e.type === "agent_completed" || e.type === "agent_error"));
-    return { runId, end };
+    return this.#runToEnd(content, { agent: agentName });
   }
 
   close(): void {
-    this.socket.disconnect();
+    this.client.close();
+  }
+
+  async #runToEnd(
+    content: string,
+    options: { simulate?: Faults; agent?: string },
+    timeoutMs = 30_000,
+  ): Promise<{ runId: string; end: ServerEvent }> {
+    const handle = this.client.run(content, options);
+    const { run_id: runId } = await handle.acked();
+    if (!runId) throw new Error("the ack carries no run_id");
+    const end = await this.waitFor((e) => e.run_id === runId && (e.type === "agent_completed" || e.type === "agent_error"), timeoutMs);
+    return { runId, end };
   }
 }
 

@@ -3,7 +3,8 @@
 // - no file in server/ over 300 lines;
 // - contract/ imports nothing of ours but itself (its only library is zod);
 // - server/ never imports the console (app/, components/, lib/), and the console never imports server/;
-// - the console's contract imports stay zod-free, so the browser bundle carries no schemas.
+// - the console's contract imports stay zod-free, so the browser bundle carries no schemas;
+// - the typed client (client/src) imports only socket.io-client and zod-free contract files.
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import ts from "typescript";
@@ -62,11 +63,12 @@ function importsOf(file) {
 const server = walk("server");
 const contract = walk("contract");
 const consoleFiles = ["app", "components", "lib"].flatMap((d) => walk(d));
+const clientFiles = walk("client/src");
 const graph = new Map();
-for (const f of [...server, ...contract, ...consoleFiles]) graph.set(f, importsOf(f));
+for (const f of [...server, ...contract, ...consoleFiles, ...clientFiles]) graph.set(f, importsOf(f));
 
 // Cycles: depth-first search over server/ and contract/.
-const inScope = (f) => f.startsWith("server/") || f.startsWith("contract/");
+const inScope = (f) => f.startsWith("server/") || f.startsWith("contract/") || f.startsWith("client/");
 const state = new Map();
 const stack = [];
 function visit(f) {
@@ -80,7 +82,7 @@ function visit(f) {
   stack.pop();
   state.set(f, "done");
 }
-for (const f of [...server, ...contract]) if (!state.has(f)) visit(f);
+for (const f of [...server, ...contract, ...clientFiles]) if (!state.has(f)) visit(f);
 
 for (const f of server) {
   const lines = readFileSync(join(root, f), "utf8").split("\n").length - 1;
@@ -117,11 +119,23 @@ for (const f of consoleFiles) {
   }
 }
 
+for (const f of clientFiles) {
+  for (const i of graph.get(f)) {
+    if (i.external && i.external !== "socket.io-client")
+      problems.push(`${f} imports ${i.external}: the client depends on socket.io-client only`);
+    if (i.file && !i.file.startsWith("contract/") && !i.file.startsWith("client/"))
+      problems.push(`${f} imports ${i.spec}: the client imports the contract and itself only`);
+    if (i.file && !i.typeOnly && (zodded.has(i.file) || i.file === "contract/index.ts")) {
+      problems.push(`${f} imports ${i.spec}, which carries zod into the client: import a zod-free contract file`);
+    }
+  }
+}
+
 if (problems.length) {
   for (const p of problems) console.error(`  ${p}`);
   console.error(`\n${problems.length} architecture problem(s).`);
   process.exit(1);
 }
 console.log(
-  `architecture: ${server.length} server, ${contract.length} contract, ${consoleFiles.length} console files; no cycles, layers respected`,
+  `architecture: ${server.length} server, ${contract.length} contract, ${consoleFiles.length} console, ${clientFiles.length} client files; no cycles, layers respected`,
 );

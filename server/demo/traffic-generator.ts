@@ -1,8 +1,13 @@
-import { io, type Socket as ClientSocket } from "socket.io-client";
-import type { ChatClientToServer, ChatServerToClient, ClientEnvelope, Faults } from "../../contract";
+import { SwitchyardClient } from "../../client/src/index";
+import type { Ack } from "../../contract/ack";
+import type { ClientEnvelope, Faults } from "../../contract/client-messages";
 
-/** A demo user's socket, typed with the contract's chat event maps (as the server sees them, reversed). */
-type Socket = ClientSocket<ChatServerToClient, ChatClientToServer>;
+/** One demo connection: a typed Switchyard client, and the thread its user talks in. */
+interface DemoConnection {
+  userId: string;
+  client: SwitchyardClient;
+  threadId?: string;
+}
 
 export interface TrafficOptions {
   url: string;
@@ -46,7 +51,7 @@ const QUESTIONS = [
   "how does replay work",
 ];
 const FAULTS: Faults[] = [{ fail_tool: true }, { drop_event: "agent_thinking" }, { drop_event: "tool_completed" }, { delay_ms: 1500 }];
-const SIDE_MESSAGES = [
+const SIDE_MESSAGES: ClientEnvelope[] = [
   { type: "ping" },
   { type: "user_typing" },
   { type: "heartbeat" },
@@ -68,7 +73,7 @@ function prng(seed: number): () => number {
 }
 
 /**
- * Drives realistic chat traffic through real socket.io clients: users with one or two connections,
+ * Drives realistic chat traffic through real clients (`switchyard/client`): users with one or two connections,
  * runs in threads, typing, pings, quality requests, a share of failing runs and a few bad messages.
  * Used by `npm run simulate` and by the server's DEMO_TRAFFIC mode.
  */
@@ -84,7 +89,7 @@ export class TrafficGenerator {
     runsFailed: 0,
   };
   readonly #options: Required<Omit<TrafficOptions, "userPrefix" | "agent">> & { userPrefix: string; agent?: string };
-  readonly #sockets: { userId: string; socket: Socket; threadId?: string }[] = [];
+  readonly #connections: DemoConnection[] = [];
   readonly #random = prng(7);
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
@@ -110,24 +115,26 @@ export class TrafficGenerator {
   stop(): void {
     this.#stopped = true;
     clearTimeout(this.#timer);
-    for (const s of this.#sockets) s.socket.close();
+    for (const c of this.#connections) c.client.close();
   }
 
   async #connect(userId: string, token: string): Promise<void> {
-    const socket = io(this.#options.url, { auth: { token }, transports: ["websocket"], reconnectionDelay: 1000, forceNew: true });
-    const entry: { userId: string; socket: Socket; threadId?: string } = { userId, socket };
-    socket.on("event", (evt: { type: string }) => {
+    let client: SwitchyardClient;
+    try {
+      client = await SwitchyardClient.connect(this.#options.url, { token, socket: { reconnectionDelay: 1000 } });
+    } catch {
+      return; // refused (e.g. TOO_MANY_CONNECTIONS): this user simply has one connection fewer
+    }
+    if (this.#stopped) return client.close();
+    this.counters.connected++;
+    client.onConnection(() => this.counters.connected++);
+    client.onDisconnect(() => this.counters.connected--);
+    client.onAny((evt) => {
       this.counters.events++;
       if (evt.type === "agent_completed") this.counters.runsCompleted++;
       if (evt.type === "agent_error") this.counters.runsFailed++;
     });
-    socket.on("connect", () => this.counters.connected++);
-    socket.on("disconnect", () => this.counters.connected--);
-    await new Promise<void>((resolve) => {
-      socket.once("connect", () => resolve());
-      socket.once("connect_error", () => resolve());
-    });
-    this.#sockets.push(entry);
+    this.#connections.push({ userId, client });
   }
 
   /** Sends at the configured total rate, in ticks of 50 ms. */
@@ -147,35 +154,39 @@ export class TrafficGenerator {
   }
 
   #sendOne(): void {
-    const live = this.#sockets.filter((s) => s.socket.connected);
+    const live = this.#connections.filter((c) => c.client.connected);
     if (live.length === 0) return;
     const r = this.#random;
     const target = live[Math.floor(r() * live.length)]!;
-    let envelope: ClientEnvelope;
+    let sent: Promise<Ack>;
     let abandon = false;
     if (r() < 0.6) {
       const payload: { content: string; simulate?: Faults } = { content: QUESTIONS[Math.floor(r() * QUESTIONS.length)]! };
       if (r() < this.#options.faultShare) payload.simulate = FAULTS[Math.floor(r() * FAULTS.length)];
       const agent = this.#options.agent ?? (r() < this.#options.streamShare ? "streamer" : undefined);
       const thread = target.threadId && r() < 0.7 ? { thread_id: target.threadId } : {};
-      envelope = agent
-        ? { type: "start_agent", payload: { ...payload, agent_name: agent }, ...thread }
-        : { type: "user_message", payload, ...thread };
+      sent = agent
+        ? target.client.send("start_agent", { ...payload, agent_name: agent }, thread)
+        : target.client.send("user_message", payload, thread);
       abandon = r() < this.#options.abandonShare;
       this.counters.runsStarted++;
     } else {
-      envelope = SIDE_MESSAGES[Math.floor(r() * SIDE_MESSAGES.length)]!;
+      // Side traffic includes a type no handler knows, sent unchecked on purpose.
+      sent = target.client.sendEnvelope(SIDE_MESSAGES[Math.floor(r() * SIDE_MESSAGES.length)]!);
     }
     this.counters.sent++;
-    target.socket.emit("message", envelope, (ack) => {
-      if (ack.ok) this.counters.acked++;
-      else this.counters.rejected++;
-      if (ack.ok && ack.thread_id) target.threadId = ack.thread_id;
-      if (abandon) {
-        // The client walks away mid-run and comes back a little later.
-        target.socket.disconnect();
-        setTimeout(() => !this.#stopped && target.socket.connect(), 2000).unref();
-      }
-    });
+    sent.then(
+      (ack) => {
+        if (ack.ok) this.counters.acked++;
+        else this.counters.rejected++;
+        if (ack.ok && ack.thread_id) target.threadId = ack.thread_id;
+        if (abandon) {
+          // The client walks away mid-run and comes back a little later.
+          target.client.socket.disconnect();
+          setTimeout(() => !this.#stopped && target.client.socket.connect(), 2000).unref();
+        }
+      },
+      () => undefined, // no ack in time (the connection dropped): nothing to count
+    );
   }
 }
