@@ -80,4 +80,21 @@ describe("npm run bench (smoke)", () => {
     expect(result.flood.flood_run_ended).toBe("completed");
     expect(result.flood.chunks_delivered_per_s).toBeGreaterThan(0);
   });
+
+  it("npm run bench:transports runs the golden path over Socket.IO, /ws and AG-UI SSE", { timeout: 120_000 }, async () => {
+    const { stdout } = await run(
+      "npx",
+      ["tsx", "scripts/bench/transports-bench.ts", "--json", "--users", "3", "--duration", "1", "--runs", "5"],
+      {
+        cwd: process.cwd(),
+        maxBuffer: 8 * 1024 * 1024,
+        env: { ...process.env, NODE_ENV: "production" },
+      },
+    );
+    const result = JSON.parse(stdout) as Record<string, { load?: { runs_per_s: number }; single?: { p50_ms: number } }>;
+    for (const t of ["socket.io", "websocket", "sse"]) {
+      expect(result[t]?.load?.runs_per_s).toBeGreaterThan(0);
+      expect(Number.isFinite(result[t]?.single?.p50_ms)).toBe(true);
+    }
+  });
 });
