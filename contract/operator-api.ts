@@ -92,6 +92,8 @@ export interface FlowEdge {
 export interface AgentInfo {
   name: string;
   kind: AgentKind;
+  /** The agent of `user_message` and of `start_agent` without `agent_name` (the first declared). */
+  default: boolean;
   /** OpenAI-compatible agents. */
   model?: string;
   /** External agents: the endpoint, without credentials or query string. */

@@ -1,4 +1,4 @@
-import type { AgentKind } from "./run-events";
+import type { AgentErrorCode, AgentKind } from "./run-events";
 
 /** A session is one run, judged against the golden path (PROTOCOL.md "The golden path"). */
 export const SESSION_STATUSES = ["running", "passed", "failed", "cancelled"] as const;
@@ -63,6 +63,8 @@ export interface SessionSummary {
   ttft_ms: number | null;
   /** `agent_response_chunk` events the run sent. */
   chunks: number;
+  /** The `error_code` of the run's `agent_error`, when it ended with one. */
+  error_code: AgentErrorCode | null;
   started_at: string;
   ended_at: string | null;
   duration_ms: number | null;

@@ -17,7 +17,7 @@ type Row = AgentInfo & { order: number };
 
 export function AgentsView() {
   const agents = useQuery({ queryKey: queryKeys.agents(), queryFn: api.agents, refetchInterval: 5_000 });
-  // The server lists agents in declaration order, and the first one is the default: keep that order by default.
+  // The server lists agents in declaration order: keep that order unless the operator sorts.
   const rows: Row[] | undefined = agents.data?.map((a, order) => ({ ...a, order }));
   const { sorted, sort, toggle } = useSorted<Row, "order" | "name" | "kind" | "runs" | "failed" | "p50" | "p99" | "ttft">(
     rows,
@@ -103,7 +103,7 @@ function AgentRow({ a }: { a: Row }) {
         <span className="mono" style={{ color: "var(--text-strong)" }} data-testid="agents-name">
           {a.name}
         </span>
-        {a.order === 0 ? (
+        {a.default ? (
           <span
             className="chip"
             style={{ marginLeft: 6 }}

@@ -164,6 +164,11 @@ export function SessionsView() {
                       </td>
                       <td>
                         <ReasonChips reasons={s.verdict.reasons} />
+                        {s.error_code ? (
+                          <span className="mono faint" style={{ marginLeft: 6 }} data-testid="sessions-error-code">
+                            {s.error_code}
+                          </span>
+                        ) : null}
                       </td>
                       <td className="muted nowrap" title={fmtDateTime(s.started_at)}>
                         {fmtAgo(s.started_at, now)}

@@ -62,6 +62,7 @@ export class AgentStats implements RunObserver {
       const info: AgentInfo = {
         name: a.name,
         kind: a.kind,
+        default: a.name === catalog.defaultName,
         strict: a.strict,
         stats: {
           runs: f?.runs ?? 0,

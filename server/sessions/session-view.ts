@@ -1,7 +1,14 @@
-import type { SessionDetail, SessionSummary } from "../../contract";
+import { AGENT_ERROR_CODES, type AgentErrorCode, type SessionDetail, type SessionSummary } from "../../contract";
 import type { SessionRecord } from "../store/records";
 
 const iso = (ms: number) => new Date(ms).toISOString();
+
+/** The code of the run's `agent_error`, when it ended with one. */
+function errorCodeOf(s: SessionRecord): AgentErrorCode | null {
+  const error = s.events.find((e) => e.type === "agent_error");
+  const code = error?.payload.error_code;
+  return typeof code === "string" && (AGENT_ERROR_CODES as readonly string[]).includes(code) ? (code as AgentErrorCode) : null;
+}
 
 /** A session as lists show it. */
 export function sessionSummary(s: SessionRecord): SessionSummary {
@@ -16,6 +23,7 @@ export function sessionSummary(s: SessionRecord): SessionSummary {
     agent_kind: s.agentKind,
     ttft_ms: s.ttftMs,
     chunks: s.chunks,
+    error_code: errorCodeOf(s),
     started_at: iso(s.startedAt),
     ended_at: s.endedAt === null ? null : iso(s.endedAt),
     duration_ms: s.endedAt === null ? null : s.endedAt - s.startedAt,

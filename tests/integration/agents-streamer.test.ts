@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { AgentInfo, SessionDetail } from "../../contract";
+import type { AgentInfo, SessionDetail, SessionSummary } from "../../contract";
 import {
   apiJson,
   eventually,
@@ -77,6 +77,7 @@ describe("the streamer agent", () => {
     expect((await sessionWhen(t, plain.runId)).status).toBe("passed");
     const agents = await apiJson<AgentInfo[]>(t, "/api/agents");
     expect(agents.map((a) => a.name)).toEqual(["assistant", "solo", "researcher", "analyst", "streamer"]);
+    expect(agents.map((a) => a.default)).toEqual([true, false, false, false, false]);
     expect(agents.find((a) => a.name === "streamer")).toMatchObject({ kind: "builtin", strict: true, stats: { runs: 1, failed: 0 } });
     expect(agents.find((a) => a.name === "streamer")!.stats.ttft_p50_ms).toEqual(expect.any(Number));
   });
@@ -90,6 +91,23 @@ describe("the streamer agent", () => {
     const session = await sessionWhen(t, runId);
     expect(session.status).toBe("failed");
     expect(session.verdict.reasons).toEqual(["missing_event"]);
+  });
+
+  it("a session list names the agent_error code of a run that ended with one", async () => {
+    const u = await t.connect("str-failing");
+    const { runId } = await runToEnd(u, { type: "user_message", payload: { content: "what is 9 * 9", simulate: { fail_tool: true } } });
+    await sessionWhen(t, runId);
+    // Lists read the database (written behind): wait for the row.
+    const listed = (id: string) =>
+      eventually(
+        async () =>
+          (await apiJson<SessionSummary[]>(t, "/api/sessions?user_id=str-failing")).find((s) => s.id === id && s.status !== "running"),
+        5000,
+      );
+    expect(await listed(runId)).toMatchObject({ status: "failed", error_code: "TOOL_FAILED" });
+    const plain = await runToEnd(u, { type: "user_message", payload: { content: "what is 9 * 8" } });
+    await sessionWhen(t, plain.runId);
+    expect(await listed(plain.runId)).toMatchObject({ status: "passed", error_code: null });
   });
 
   it("stop_agent during a streamer run: agent_completed {status: cancelled}, session cancelled", async () => {
