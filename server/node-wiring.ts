@@ -127,13 +127,7 @@ export async function wireNode(options: NodeOptions, persistence: Persistence): 
   const io = createIoServer(http, config, recoveryWindowMs);
   const recoveryGate = new RecoveryGate();
   attachChat(io.of("/"), {
-    config,
-    tokens,
-    admission,
-    connections: core.connections,
-    delivery: core.delivery,
-    router: core.router,
-    tracer: core.tracer,
+    ...transportDeps,
     localOnly: () => cluster !== null && !cluster.healthy,
     recovery: {
       gate: recoveryGate,

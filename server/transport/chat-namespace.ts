@@ -1,33 +1,15 @@
 import { randomUUID } from "node:crypto";
 import type { Ack, ServerEvent } from "../../contract";
-import type { TokenService } from "../auth/tokens";
-import type { Config } from "../env";
-import type { Tracer } from "../trace/tracer";
-import type { ConnectionAdmission } from "./admission";
 import type { ChatNamespace, ChatSocket } from "./chat-socket";
-import type { Connection, ConnectionRegistry } from "./connection-registry";
-import type { Delivery } from "./delivery";
-import { buildEvent } from "./event-factory";
+import type { TransportDeps } from "./transport-deps";
+import type { Connection } from "./connection-registry";
+import { greet, traceClosed, traceOpened } from "./connection-lifecycle";
 import { authenticateHandshake, handshakeRefusal } from "./handshake-auth";
 import { RECOVERABLE_REASONS, type RecoveryGate, writeMissedPacket } from "./recovery";
 import { SocketWriter } from "./socket-writer";
 
-/** The router as a transport sees it: a message in, its ack out (at once or later). */
-export interface MessageRouter {
-  route(conn: Connection, raw: unknown, respond: (ack: Ack) => void): void;
-  /** A refused message's ack as an `error_message` event, for clients that sent no ack callback. */
-  sendErrorEvent(conn: Connection, ack: Ack): void;
-}
-
-export interface ChatDeps {
-  config: Config;
-  tokens: TokenService;
-  /** MAX_CONNECTIONS_PER_USER, shared with the other transports. */
-  admission: ConnectionAdmission;
-  connections: ConnectionRegistry;
-  delivery: Delivery;
-  router: MessageRouter;
-  tracer: Tracer;
+/** The chat namespace's parts: every transport's, plus the cluster's health and connection-state recovery. */
+export interface ChatDeps extends TransportDeps {
   /** True while the cluster is unreachable (writes stay on this node). */
   localOnly?: () => boolean;
   /** Connection-state recovery: the gate holding missed packets, and the window (0 = off). */
@@ -98,13 +80,7 @@ function onConnection(socket: ChatSocket, deps: ChatDeps): void {
   data.connectionId = conn.id;
   connections.unpark(conn.userId, conn.id);
   connections.add(conn);
-  const traceId = tracer.newTraceId();
-  tracer.record("connection_opened", {
-    trace_id: traceId,
-    user_id: conn.userId,
-    connection_id: conn.id,
-    error: recovered ? { code: "RECOVERED", message: "connection state recovered" } : undefined,
-  });
+  const traceId = traceOpened(tracer, conn, recovered ? { code: "RECOVERED", message: "connection state recovered" } : undefined);
   if (recovered && deps.recovery) {
     deps.recovery.onResumed(conn);
     for (const packet of deps.recovery.gate.take(socket)) {
@@ -112,14 +88,7 @@ function onConnection(socket: ChatSocket, deps: ChatDeps): void {
       if (deps.delivery.deliverRecovered(conn, event, () => writeMissedPacket(socket, packet))) deps.recovery.onRecovered(conn, event);
     }
   }
-  deps.delivery.toConnection(
-    conn.id,
-    buildEvent(
-      "connection_established",
-      { connection_id: conn.id, user_id: conn.userId, node_id: conn.nodeId },
-      { user_id: conn.userId, trace_id: traceId },
-    ),
-  );
+  greet(deps.delivery, conn, traceId);
 
   // Socket.IO passes whatever the client sent: the envelope, and an ack callback only if it asked for one.
   socket.on("message", (...args: unknown[]) => {
@@ -137,12 +106,6 @@ function onConnection(socket: ChatSocket, deps: ChatDeps): void {
     // Events for a connection that may come back are stored for it (not with acks: Socket.IO cannot replay those).
     const windowMs = deps.recovery?.windowMs ?? 0;
     if (windowMs > 0 && !conn.acks && RECOVERABLE_REASONS.has(reason)) connections.park(conn, Date.now() + windowMs);
-    const why = data.closeReason ?? reason;
-    tracer.record("connection_closed", {
-      trace_id: tracer.newTraceId(),
-      user_id: conn.userId,
-      connection_id: conn.id,
-      error: why === "SLOW_CONSUMER" ? { code: "SLOW_CONSUMER", message: "outgoing buffer over its bound" } : undefined,
-    });
+    traceClosed(tracer, conn, data.closeReason ?? reason);
   });
 }

@@ -4,7 +4,7 @@ import type { Ack } from "../../../contract";
 import type { Identity } from "../../auth/identity";
 import type { Connection } from "../connection-registry";
 import { SLOW_CONSUMER_BACKLOG } from "../delivery";
-import { buildEvent } from "../event-factory";
+import { greet, traceClosed, traceOpened } from "../connection-lifecycle";
 import type { TransportDeps } from "../transport-deps";
 import { inboundFrame } from "./inbound-frame";
 import { keepAlive } from "./keepalive";
@@ -38,8 +38,7 @@ export function serveWsConnection(ws: WebSocket, identity: Identity, deps: Trans
     writer,
   };
   connections.add(conn);
-  const traceId = tracer.newTraceId();
-  tracer.record("connection_opened", { trace_id: traceId, user_id: conn.userId, connection_id: conn.id });
+  const traceId = traceOpened(tracer, conn);
 
   // Listeners before the first write: a frame or a close can come at any time from here on.
   ws.on("message", (data, isBinary) => {
@@ -54,23 +53,11 @@ export function serveWsConnection(ws: WebSocket, identity: Identity, deps: Trans
   ws.on("error", (err) => logger.debug({ connection_id: conn.id, err: err.message }, "websocket error"));
   ws.once("close", (code) => {
     connections.remove(conn.id);
-    tracer.record("connection_closed", {
-      trace_id: tracer.newTraceId(),
-      user_id: conn.userId,
-      connection_id: conn.id,
-      error: closeReason === "SLOW_CONSUMER" ? { code: "SLOW_CONSUMER", message: "outgoing buffer over its bound" } : undefined,
-    });
+    traceClosed(tracer, conn, closeReason);
     logger.debug({ connection_id: conn.id, code }, "websocket closed");
   });
   keepAlive(ws, keepalive);
 
-  deps.delivery.toConnection(
-    conn.id,
-    buildEvent(
-      "connection_established",
-      { connection_id: conn.id, user_id: conn.userId, node_id: conn.nodeId },
-      { user_id: conn.userId, trace_id: traceId },
-    ),
-  );
+  greet(deps.delivery, conn, traceId);
   return conn;
 }
