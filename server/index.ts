@@ -1,4 +1,5 @@
 // Wiring only: environment, Next.js, the Switchyard node, signals.
+import { resolve } from "node:path";
 import next from "next";
 import { writeOperatorToken } from "./auth/secret-files";
 import { startDemoTraffic } from "./demo/demo-traffic";
@@ -16,16 +17,12 @@ const pageHandler = app.getRequestHandler();
 
 const node = await SwitchyardNode.create({ config, logger, pageHandler: (req, res) => void pageHandler(req, res) });
 const port = await node.listen();
-if (!config.AUTH_SECRET) {
-  const file = await writeOperatorToken(node.tokens, config.DATA_DIR);
-  logger.info({ operator_token_file: file }, "operator token written (valid 24 h)");
-}
+// The file's absolute path, whether DATA_DIR is relative (to the working directory) or absolute.
+const tokenFile = config.AUTH_SECRET ? null : resolve(await writeOperatorToken(node.tokens, config.DATA_DIR));
+if (tokenFile) logger.info({ operator_token_file: tokenFile }, "operator token written (valid 24 h)");
 logger.info({ url: `http://${config.HOST}:${port}`, dev }, "Switchyard is serving");
 process.stdout.write(`\n  Switchyard: http://${config.HOST === "0.0.0.0" ? "localhost" : config.HOST}:${port}\n`);
-if (!config.AUTH_SECRET)
-  process.stdout.write(
-    `  Operator token: ${new URL(`../${config.DATA_DIR}/operator-token`, import.meta.url).pathname.replace(/\/\.\//, "/")}\n\n`,
-  );
+if (tokenFile) process.stdout.write(`  Operator token: ${tokenFile}\n\n`);
 
 const stopDemo = config.DEMO_TRAFFIC ? await startDemoTraffic(`http://127.0.0.1:${port}`, node.tokens, logger) : () => undefined;
 

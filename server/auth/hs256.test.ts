@@ -56,3 +56,16 @@ describe("verifyHs256 agrees with jose", () => {
     expect(verifyHs256(valid, SECRET)).toMatchObject({ sub: "alice", role: "user" });
   });
 });
+
+describe("verifyHs256 wants canonical base64url", () => {
+  it("refuses a signature whose last character differs only in its unused bits", async () => {
+    const valid = await new SignJWT({ role: "user" }).setProtectedHeader({ alg: "HS256" }).setSubject("alice").sign(SECRET);
+    const [h, p, sig] = valid.split(".") as [string, string, string];
+    const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    // 32 bytes are 43 characters, the last one carrying 2 unused bits: flipping the lowest decodes alike.
+    const twin = `${sig.slice(0, -1)}${alphabet[alphabet.indexOf(sig.at(-1)!) ^ 1]}`;
+    expect(Buffer.from(twin, "base64url").equals(Buffer.from(sig, "base64url"))).toBe(true);
+    expect(verifyHs256(valid, SECRET)).toMatchObject({ sub: "alice" });
+    expect(verifyHs256(`${h}.${p}.${twin}`, SECRET)).toBeNull();
+  });
+});

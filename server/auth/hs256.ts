@@ -30,6 +30,9 @@ export function verifyHs256(token: string, key: Buffer, nowMs = Date.now()): Rec
   const expected = createHmac("sha256", key).update(`${header64}.${payload64}`).digest();
   const given = Buffer.from(signature64, "base64url");
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
+  // Canonical base64url only: the unused low bits of the last character must be zero (otherwise several
+  // spellings of one signature would all verify, and a token would not be one string).
+  if (given.toString("base64url") !== signature64) return null;
   const payload = decodeJson(payload64);
   if (!isObject(payload)) return null;
   const now = Math.floor(nowMs / 1000);

@@ -26,6 +26,11 @@ const Cursor = z
   .regex(/^\d{1,16}_[A-Za-z0-9_.:-]{1,200}$/, "before must be a cursor from X-Next-Cursor")
   .optional();
 const Id = z.string().min(1).max(128).optional();
+/** A trace list cursor: `<ts>_<seq>`, both numbers (X-Next-Cursor of GET /api/traces). */
+const TraceCursor = z
+  .string()
+  .regex(/^\d{1,16}_\d{1,20}$/, "before must be a cursor from X-Next-Cursor")
+  .optional();
 
 /** Validates query parameters; a bad filter is a 400 with the parameter's name. */
 function query<S extends z.ZodRawShape>(r: ApiRequest, shape: S): z.infer<z.ZodObject<S>> {
@@ -117,7 +122,7 @@ export function apiRoutes({ queries, tokens, metrics, nodeId, replay }: Operator
     route("GET /api/traces", async (r) => {
       const q = query(r, {
         limit: Limit,
-        before: Cursor,
+        before: TraceCursor,
         run_id: Id,
         user_id: Id,
         type: Id,

@@ -204,6 +204,23 @@ describe("security headers", () => {
   });
 });
 
+describe("list cursors", () => {
+  it("a malformed cursor is 400 INVALID_MESSAGE naming `before`, never a 500", async () => {
+    for (const path of ["/api/traces?before=1_abc", "/api/traces?before=1_", "/api/sessions?before=abc", "/api/users?before=x_y"]) {
+      const res = await t.api(path);
+      expect(res.status, path).toBe(400);
+      expect(((await res.json()) as { error: { code: string; message: string } }).error).toMatchObject({
+        code: "INVALID_MESSAGE",
+        message: expect.stringContaining("before"),
+      });
+    }
+    const first = await t.api("/api/traces?limit=1");
+    const next = first.headers.get("x-next-cursor");
+    expect(next).toMatch(/^\d+_\d+$/);
+    expect((await t.api(`/api/traces?limit=1&before=${next}`)).status).toBe(200);
+  });
+});
+
 describe("tokens are never taken from the URL", () => {
   it("?token=<operator token> on /api/* and /metrics is 401", async () => {
     for (const path of ["/api/stats", "/api/sessions", `/api/sessions/${sessionId}`, "/api/traces", "/metrics"]) {
