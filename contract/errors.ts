@@ -20,6 +20,8 @@ export const ERRORS = {
   METHOD_NOT_ALLOWED: { http: 405, jsonrpc: -32000, surface: "http" },
   CONFLICT: { http: 409, jsonrpc: -32000, surface: "http" },
   INTERNAL: { http: 500, jsonrpc: -32000, surface: "http" },
+  // A new TCP connection past MAX_CONNECTIONS, refused before any request or upgrade.
+  SERVER_BUSY: { http: 503, jsonrpc: -32000, surface: "http" },
   // The dashboard's own, when no answer in the contract's shape came back.
   NETWORK: { http: 0, jsonrpc: -32000, surface: "client" },
   BAD_RESPONSE: { http: 0, jsonrpc: -32000, surface: "client" },

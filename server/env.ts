@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import os from "node:os";
 import { z } from "zod";
 
@@ -29,7 +30,20 @@ const EnvSchema = z.object({
   MAX_MESSAGE_BYTES: int(65536, 256),
   RATE_LIMIT_PER_S: int(50, 1),
   RATE_LIMIT_BURST: int(100, 1),
+  /** Per user across all connections and transports; unset: 4x RATE_LIMIT_PER_S / RATE_LIMIT_BURST. */
+  USER_RATE_LIMIT_PER_S: z.coerce.number().int().min(1).optional(),
+  USER_RATE_LIMIT_BURST: z.coerce.number().int().min(1).optional(),
   MAX_CONNECTIONS_PER_USER: int(10, 1),
+  /** Open TCP connections of the node; unset: the open-files limit minus 2,000 (defaultMaxConnections). */
+  MAX_CONNECTIONS: z.coerce.number().int().min(1).optional(),
+  /** Open TCP connections per client address (with TRUST_PROXY: requests and upgrades in flight); 0: no cap. */
+  MAX_CONNECTIONS_PER_ADDRESS: int(1000, 0),
+  /** The client's address is the first X-Forwarded-For hop (behind a reverse proxy), not the socket's peer. */
+  TRUST_PROXY: flag,
+  /** The HTTP server's headersTimeout: a request's headers must have arrived within this. */
+  HTTP_HEADERS_TIMEOUT_MS: int(10_000, 100),
+  /** The HTTP server's requestTimeout: a whole request (headers and body, not the response) within this; 0: none. */
+  HTTP_REQUEST_TIMEOUT_MS: int(30_000, 0),
   GOLDEN_GAP_MS: int(15000, 10),
   /** The agents file (PROTOCOL.md "Agents"); unset: ./switchyard.agents.json when it exists. */
   AGENTS_FILE: z.string().min(1).optional(),
@@ -45,8 +59,9 @@ const EnvSchema = z.object({
 export type RawEnv = z.infer<typeof EnvSchema>;
 
 /** The validated configuration of one Switchyard node. */
-export interface Config extends Omit<RawEnv, "NODE_ID" | "ALLOWED_ORIGINS"> {
+export interface Config extends Omit<RawEnv, "NODE_ID" | "ALLOWED_ORIGINS" | "MAX_CONNECTIONS"> {
   NODE_ID: string;
+  MAX_CONNECTIONS: number;
   ALLOWED_ORIGINS: string[];
 }
 
@@ -58,13 +73,38 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, overrides: P
     throw new Error(`Invalid environment: ${issues}`);
   }
   const env = parsed.data;
+  if (env.HTTP_REQUEST_TIMEOUT_MS > 0 && env.HTTP_HEADERS_TIMEOUT_MS > env.HTTP_REQUEST_TIMEOUT_MS) {
+    throw new Error("Invalid environment: HTTP_HEADERS_TIMEOUT_MS: must not exceed HTTP_REQUEST_TIMEOUT_MS");
+  }
   const port = overrides.PORT ?? env.PORT;
   return {
     ...env,
     NODE_ID: env.NODE_ID ?? `${os.hostname()}:${port}`,
+    MAX_CONNECTIONS: env.MAX_CONNECTIONS ?? defaultMaxConnections(),
     ALLOWED_ORIGINS: env.ALLOWED_ORIGINS.split(",")
       .map((o) => o.trim())
       .filter(Boolean),
     ...overrides,
   };
+}
+
+let openFilesLimit: number | undefined;
+
+/** MAX_CONNECTIONS when unset: the soft open-files limit minus 2,000 (files, database, Redis), at least 100. */
+export function defaultMaxConnections(): number {
+  openFilesLimit ??= readOpenFilesLimit();
+  return Math.max(100, openFilesLimit - 2000);
+}
+
+/** The soft open-files limit as `ulimit -n` reports it (Node has no getrlimit), read once; 20000 when unreadable. */
+function readOpenFilesLimit(): number {
+  const FALLBACK = 20_000;
+  try {
+    const out = spawnSync("sh", ["-c", "ulimit -n"], { encoding: "utf8", timeout: 2000 });
+    if (out.error || out.status !== 0) return FALLBACK;
+    const limit = Number(out.stdout.trim()); // "unlimited" is NaN: the fallback
+    return Number.isInteger(limit) && limit > 0 ? limit : FALLBACK;
+  } catch {
+    return FALLBACK;
+  }
 }

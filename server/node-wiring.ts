@@ -19,6 +19,7 @@ import type { Persistence } from "./store/persistence";
 import { ConnectionAdmission } from "./transport/admission";
 import { createAgUiEndpoint, isAgUiPath } from "./transport/ag-ui-http/ag-ui-endpoint";
 import { attachChat } from "./transport/chat-namespace";
+import { ConnectionCaps } from "./transport/connection-caps";
 import type { ChatServer } from "./transport/chat-socket";
 import { RecoveryGate } from "./transport/recovery";
 import { createIoServer } from "./transport/socket-io-server";
@@ -53,6 +54,8 @@ export interface NodeParts extends RouterCore {
   admission: ConnectionAdmission;
   /** The transports besides Socket.IO: plain WebSocket at /ws, AG-UI over HTTP at /ag-ui. */
   transports: TransportHandle[];
+  /** MAX_CONNECTIONS and MAX_CONNECTIONS_PER_ADDRESS, in front of every TCP connection of `http`. */
+  connectionCaps: ConnectionCaps;
 }
 
 /**
@@ -120,7 +123,20 @@ export async function wireNode(options: NodeOptions, persistence: Persistence): 
     tracer: core.tracer,
   };
   const agUi = createAgUiEndpoint({ ...transportDeps, agents: core.agents, threads: core.threads, runs: core.runs });
-  const http = createServer(servePages(api, agUi.handle, options.pageHandler, pageHeaders(config.NODE_ENV === "production")));
+  // requestTimeout bounds receiving a request (headers and body), never a response: SSE streams and
+  // upgraded sockets are not cut. Expiry is checked every connectionsCheckingInterval (Node: 30 s).
+  const timeouts = {
+    headersTimeout: config.HTTP_HEADERS_TIMEOUT_MS,
+    requestTimeout: config.HTTP_REQUEST_TIMEOUT_MS,
+    connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(config.HTTP_HEADERS_TIMEOUT_MS / 4))),
+  };
+  const http = createServer(timeouts, servePages(api, agUi.handle, options.pageHandler, pageHeaders(config.NODE_ENV === "production")));
+  const connectionCaps = new ConnectionCaps({
+    maxConnections: config.MAX_CONNECTIONS,
+    maxPerAddress: config.MAX_CONNECTIONS_PER_ADDRESS,
+    trustProxy: config.TRUST_PROXY,
+  });
+  connectionCaps.install(http);
   const ws = attachWebSocket(http, transportDeps);
   const recoveryWindowMs = config.RECOVERY_WINDOW_MS ?? (config.REDIS_URL ? 120_000 : 0);
   core.recorder.setRecoveryWindow(recoveryWindowMs);
@@ -166,6 +182,7 @@ export async function wireNode(options: NodeOptions, persistence: Persistence): 
     cluster,
     admission,
     transports: [ws, agUi],
+    connectionCaps,
   };
 }
 

@@ -26,8 +26,22 @@ export class ConnectionRateLimiter {
     this.#now = now;
   }
 
-  /** True when the connection may send one more message now (and counts it). */
-  allow(holder: { rateBucket?: RateBucket }): boolean {
+  /** True when the holder may send `cost` more messages now (and counts them); false counts nothing. */
+  allow(holder: { rateBucket?: RateBucket }, cost = 1): boolean {
+    if (cost === 1) return this.#take(holder);
+    const b = holder.rateBucket;
+    const before = b ? { ...b } : undefined;
+    for (let i = 0; i < cost; i++) {
+      if (this.#take(holder)) continue;
+      // All or nothing: an expensive request that does not fit leaves the budget as it was.
+      if (before) Object.assign(holder.rateBucket!, before);
+      else delete holder.rateBucket;
+      return false;
+    }
+    return true;
+  }
+
+  #take(holder: { rateBucket?: RateBucket }): boolean {
     const now = this.#now();
     let b = holder.rateBucket;
     if (!b) holder.rateBucket = b = { windowStart: now, used: 0, reserveStart: now, reserveUsed: 0 };
@@ -48,5 +62,38 @@ export class ConnectionRateLimiter {
       return true;
     }
     return false;
+  }
+}
+
+/** How long a user's budget is kept after its last message (it is full again by then anyway). */
+const IDLE_USER_MS = 15_000;
+
+/**
+ * Fair share per user (PROTOCOL.md "Starting the server"): one budget for all of a user's connections on
+ * every transport, at 4x the per-connection values unless USER_RATE_LIMIT_PER_S / _BURST say otherwise.
+ * Budgets of users idle for 15 s are swept (at most every 15 s), so the map holds active users only.
+ */
+export class UserRateLimiter {
+  readonly #limiter: ConnectionRateLimiter;
+  readonly #budgets = new Map<string, { rateBucket?: RateBucket; lastUsed: number }>();
+  #lastSweep = Date.now();
+
+  constructor(perSecond: number, burst: number) {
+    this.#limiter = new ConnectionRateLimiter(perSecond, burst);
+  }
+
+  /** True when the user may send `cost` more messages now (and counts them). */
+  allow(userId: string, cost = 1): boolean {
+    const now = Date.now();
+    if (now - this.#lastSweep >= IDLE_USER_MS) this.#sweep(now);
+    let budget = this.#budgets.get(userId);
+    if (!budget) this.#budgets.set(userId, (budget = { lastUsed: now }));
+    budget.lastUsed = now;
+    return this.#limiter.allow(budget, cost);
+  }
+
+  #sweep(now: number): void {
+    this.#lastSweep = now;
+    for (const [userId, budget] of this.#budgets) if (now - budget.lastUsed >= IDLE_USER_MS) this.#budgets.delete(userId);
   }
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { type Ack, isAckErrorCode, SwitchyardError, toSwitchyardError } from "../../contract";
+import { type Ack, type ClientType, isAckErrorCode, SwitchyardError, toSwitchyardError } from "../../contract";
 import type { Connection } from "../transport/connection-registry";
 import { buildEvent } from "../transport/event-factory";
 import type { HandlerResult, RegisteredHandler, ReplyChannel } from "./handler-types";
@@ -7,9 +7,24 @@ import { HandlerInvoker } from "./handler-invoker";
 import { IdempotencyCache } from "./idempotency";
 import { andThen, type MaybePromise, whenReady } from "./maybe-async";
 import { parseEnvelope, peekMessageId, peekType } from "./parse-envelope";
-import { ConnectionRateLimiter } from "./rate-limit";
+import { ConnectionRateLimiter, UserRateLimiter } from "./rate-limit";
 import type { HandlerRegistry } from "./registry";
 import type { RouterServices } from "./services";
+
+/**
+ * Requests that cost more than one message of the rate budget (PROTOCOL.md "Starting the server"): they
+ * read the database or aggregate every run of the period.
+ */
+const EXPENSIVE_REQUESTS: Partial<Record<ClientType, number>> = {
+  get_thread_history: 5,
+  get_quality_metrics: 5,
+  generate_quality_report: 10,
+};
+
+/** The per-user budget: USER_RATE_LIMIT_PER_S / _BURST, else 4x the per-connection values. */
+function userRateLimit(config: RouterServices["config"]): [perSecond: number, burst: number] {
+  return [config.USER_RATE_LIMIT_PER_S ?? 4 * config.RATE_LIMIT_PER_S, config.USER_RATE_LIMIT_BURST ?? 4 * config.RATE_LIMIT_BURST];
+}
 
 /** What is known of one inbound message so far: what its ack and traces name. */
 interface Inbound {
@@ -32,6 +47,7 @@ export class Router {
   readonly #handlers: HandlerRegistry;
   readonly #invoker: HandlerInvoker;
   readonly #limiter: ConnectionRateLimiter;
+  readonly #userLimiter: UserRateLimiter;
   readonly #idempotency = new IdempotencyCache<Ack>();
 
   constructor(services: RouterServices, handlers: HandlerRegistry) {
@@ -39,6 +55,7 @@ export class Router {
     this.#handlers = handlers;
     this.#invoker = new HandlerInvoker(services, (name) => handlers.resolve(name));
     this.#limiter = new ConnectionRateLimiter(services.config.RATE_LIMIT_PER_S, services.config.RATE_LIMIT_BURST);
+    this.#userLimiter = new UserRateLimiter(...userRateLimit(services.config));
   }
 
   /** Decides whose `payload.simulate` is honoured (FAULT_INJECTION for all, or demo users only). */
@@ -57,12 +74,24 @@ export class Router {
     conn.lastActivity = Date.now();
     stats.touch(conn.userId);
     const typeName = peekType(raw);
-    tracer.record("received", { trace_id: traceId, user_id: conn.userId, connection_id: conn.id, message_type: typeName });
-
     const messageId = peekMessageId(raw);
+    const r: Inbound = { conn, traceId, started, messageId, typeName };
+
+    // Fair share first, so that a flood (malformed, or the same message_id again and again) is throttled
+    // before anything else answers it; a RATE_LIMITED message is traced like every refusal.
+    const limited = this.#limited(conn, 1);
+    if (limited) {
+      tracer.record("received", { trace_id: traceId, user_id: conn.userId, connection_id: conn.id, message_type: typeName });
+      return respond(this.#refused(r, limited));
+    }
+    // A repeat answers with the first ack and writes no trace of its own (it is counted).
     const first = messageId ? this.#idempotency.get(conn.userId, messageId) : undefined;
-    if (first) return whenReady(first, respond);
-    const ack = this.#steps({ conn, traceId, started, messageId, typeName }, raw);
+    if (first) {
+      stats.repeated++;
+      return whenReady(first, respond);
+    }
+    tracer.record("received", { trace_id: traceId, user_id: conn.userId, connection_id: conn.id, message_type: typeName });
+    const ack = this.#steps(r, raw);
     if (messageId) this.#remember(conn.userId, messageId, ack);
     whenReady(ack, respond);
   }
@@ -74,17 +103,16 @@ export class Router {
 
   #steps(r: Inbound, raw: unknown): MaybePromise<Ack> {
     const { config, tracer } = this.#services;
-    if (!this.#limiter.allow(r.conn)) {
-      const { RATE_LIMIT_PER_S, RATE_LIMIT_BURST } = config;
-      const limited = `Too many messages: at most ${RATE_LIMIT_PER_S}/s per connection (burst ${RATE_LIMIT_BURST}).`;
-      return this.#refused(r, new SwitchyardError("RATE_LIMITED", limited));
-    }
     const envelope = parseEnvelope(raw, config.MAX_MESSAGE_BYTES);
     if (envelope instanceof SwitchyardError) return this.#refused(r, envelope);
     const routed: Inbound = { ...r, messageId: envelope.message_id ?? randomUUID(), typeName: envelope.type };
     const resolution = this.#handlers.resolve(envelope.type);
     if (resolution.kind !== "handled") return this.#refused(routed, this.#unroutable(envelope.type, resolution.kind));
     const entry = resolution.entry;
+    // Expensive requests count as several messages (the first was counted on arrival).
+    const extra = (EXPENSIVE_REQUESTS[entry.type] ?? 1) - 1;
+    const tooExpensive = extra > 0 ? this.#limited(r.conn, extra) : null;
+    if (tooExpensive) return this.#refused({ ...routed, entry }, tooExpensive);
     const { conn, traceId } = r;
     const messageId = routed.messageId!;
     tracer.record("routed", {
@@ -100,6 +128,26 @@ export class Router {
       (result) => this.#accepted(r, entry, messageId, result),
       (thrown) => this.#refused({ ...routed, entry }, thrown),
     );
+  }
+
+  /** RATE_LIMITED when the connection's or the user's budget has no room for `cost` messages now. */
+  #limited(conn: Connection, cost: number): SwitchyardError | null {
+    const { config } = this.#services;
+    if (!this.#limiter.allow(conn, cost)) {
+      const { RATE_LIMIT_PER_S, RATE_LIMIT_BURST } = config;
+      return new SwitchyardError(
+        "RATE_LIMITED",
+        `Too many messages: at most ${RATE_LIMIT_PER_S}/s per connection (burst ${RATE_LIMIT_BURST}).`,
+      );
+    }
+    if (!this.#userLimiter.allow(conn.userId, cost)) {
+      const [perSecond, burst] = userRateLimit(config);
+      return new SwitchyardError(
+        "RATE_LIMITED",
+        `Too many messages from this user: at most ${perSecond}/s across all connections (burst ${burst}).`,
+      );
+    }
+    return null;
   }
 
   #unroutable(name: string, kind: "server_only" | "unknown"): SwitchyardError {

@@ -23,6 +23,8 @@ const MAX_TRACKED_NAMES = 1000;
 /** Counters of one node's router: what /api/stats, /api/handlers, /api/users and the series read. */
 export class RouterStats {
   messagesRouted = 0;
+  /** Messages answered from the idempotency cache (a repeated message_id): no trace of their own. */
+  repeated = 0;
   eventsDelivered = 0;
   errors = 0;
   isolationViolations = 0;

@@ -61,7 +61,8 @@ describe("RATE_LIMITED", () => {
   });
 
   // A RATE_LIMITED message was never routed, so its ack is not remembered under its message_id: the normal
-  // retry (same message_id, later) is routed. Other first acks, rejections included, are returned again.
+  // retry (same message_id, later) is routed. Other first acks, rejections included, are returned again,
+  // once the repeat itself is within the rate limit (repeats are throttled like any message).
   it("a RATE_LIMITED message can be retried with the same message_id; other rejections are remembered", async () => {
     const c = await t.connect("rl-retry");
     const acks = await Promise.all(Array.from({ length: 5 }, (_, i) => c.send({ type: "ping", message_id: `retry-${i}` })));
@@ -73,7 +74,74 @@ describe("RATE_LIMITED", () => {
     await c.waitFor((e) => e.type === "pong" && e.trace_id === retried.trace_id);
     const unknown = await c.send({ type: "no_such_type", message_id: "retry-unknown" });
     expect(codeOf(unknown)).toBe("UNKNOWN_MESSAGE_TYPE");
+    // A repeat is answered from the cache only after the rate limiter (it is a message too): next window.
+    await sleep(1100);
     expect(await c.send({ type: "ping", message_id: "retry-unknown" })).toEqual(unknown);
     c.close();
+  });
+});
+
+describe("fair share per user (PROTOCOL.md 'Starting the server')", () => {
+  let n: TestNode;
+  beforeAll(async () => {
+    // 5/s burst 5 per connection; the per-user budget is set to 8/s burst 8 (default: 4x the connection's).
+    n = await startTestNode({ RATE_LIMIT_PER_S: "5", RATE_LIMIT_BURST: "5", USER_RATE_LIMIT_PER_S: "8", USER_RATE_LIMIT_BURST: "8" });
+  });
+  afterAll(() => n?.stop());
+
+  it("bounds a user across all connections; another user is untouched", async () => {
+    const conns = await Promise.all(Array.from({ length: 4 }, () => n.connect("fair-many")));
+    const other = await n.connect("fair-other");
+    const acks = (await Promise.all(conns.map((c) => Promise.all(Array.from({ length: 3 }, () => c.send({ type: "ping" })))))).flat();
+    expect(acks.filter((a) => a.ok)).toHaveLength(8);
+    const limited = acks.filter((a) => !a.ok);
+    expect(limited).toHaveLength(4);
+    for (const a of limited) expect(a.error).toMatchObject({ code: "RATE_LIMITED", message: expect.stringContaining("this user") });
+    expect(codeOf(await other.send({ type: "ping" }))).toBe("ok");
+    for (const c of [...conns, other]) c.close();
+  });
+
+  it("an expensive request counts as several messages (get_thread_history: 5)", async () => {
+    const c = await n.connect("fair-history");
+    const thread = (await c.send({ type: "create_thread", payload: {} })).thread_id as string;
+    await sleep(1100);
+    expect(codeOf(await c.send({ type: "get_thread_history", payload: { thread_id: thread } }))).toBe("ok");
+    // The connection's 5 for this second are spent by that one request.
+    expect(codeOf(await c.send({ type: "ping" }))).toBe("RATE_LIMITED");
+    c.close();
+  });
+
+  it("a repeated message_id is throttled like any message and writes no trace of its own", async () => {
+    const c = await n.connect("fair-repeat");
+    const first = await c.send({ type: "ping", message_id: "fair-1" });
+    const count = async () => (await (await n.api("/api/traces?user_id=fair-repeat&limit=1000")).json()).length as number;
+    const settled = await (async () => {
+      let last = -1;
+      for (;;) {
+        await sleep(400);
+        const now = await count();
+        if (now === last) return now;
+        last = now;
+      }
+    })();
+    const repeats = await Promise.all(Array.from({ length: 8 }, () => c.send({ type: "ping", message_id: "fair-1" })));
+    expect(repeats.filter((a) => a.ok)).toEqual(Array.from({ length: 4 }, () => first));
+    expect(repeats.filter((a) => !a.ok).map(codeOf)).toEqual(Array(4).fill("RATE_LIMITED"));
+    await sleep(800);
+    // Only the four refusals are stored, one `rejected` row each (a ping's `received` is a routine heartbeat
+    // step, counted rather than stored); the four repeats answered from the cache add nothing.
+    expect((await count()) - settled).toBe(4);
+    c.close();
+  });
+
+  it("events of a run already running are never held back by a spent budget", async () => {
+    const [c, watcher] = await Promise.all([n.connect("fair-run"), n.connect("fair-run")]);
+    const ack = await c.send({ type: "user_message", payload: { content: "what is 6 * 7 and what is the router?" } });
+    const runId = ack.run_id as string;
+    await Promise.all(Array.from({ length: 10 }, () => watcher.send({ type: "ping" })));
+    const last = await watcher.waitFor((e) => e.run_id === runId && e.type === "agent_completed");
+    expect(last.payload.final_response).toEqual(expect.any(String));
+    expect((await sessionWhen(n, runId)).status).toBe("passed");
+    for (const x of [c, watcher]) x.close();
   });
 });

@@ -41,6 +41,8 @@ export function switchyardEnv(own: Record<string, string | undefined>): Record<s
     RATE_LIMIT_PER_S: "1000000",
     RATE_LIMIT_BURST: "1000000",
     MAX_CONNECTIONS_PER_USER: "1000000",
+    // The bench's clients all come from 127.0.0.1, thousands of sockets: no per-address cap.
+    MAX_CONNECTIONS_PER_ADDRESS: "0",
     DEMO_TRAFFIC: "0",
     FAULT_INJECTION: "0",
     BENCH_NO_PERSISTENCE: "0",
