@@ -19,7 +19,9 @@ const Common = {
   /** Runs of this agent at once; past it start_agent is RATE_LIMITED. */
   max_concurrent_runs: z.number().int().positive().optional(),
 };
-const TimeoutMs = z.number().int().positive().max(3_600_000).default(120_000);
+/** An external agent's `timeout_ms` when the declaration names none. */
+export const DEFAULT_AGENT_TIMEOUT_MS = 120_000;
+const TimeoutMs = z.number().int().positive().max(3_600_000).default(DEFAULT_AGENT_TIMEOUT_MS);
 const HttpUrl = z.url({ protocol: /^https?$/, error: "must be an http(s) URL" });
 
 export const BUILTIN_TOOLS = ["calculator", "knowledge_search"] as const;

@@ -1,4 +1,5 @@
 import { judgeGoldenPath } from "../../contract/golden-verdict";
+import { isTerminalType } from "../../contract/run-events";
 import type { AnyServerEvent } from "../../contract/server-events";
 import type { SessionEvent, SessionStatus, Verdict } from "../../contract/sessions";
 
@@ -37,7 +38,7 @@ export interface RunRecord {
  * and an event of the run addressed to another user is an isolation violation.
  */
 export function judgeRun(run: RunRecord, options: VerdictOptions = {}): ClientVerdict {
-  const end = run.events.find((r) => r.event.type === "agent_completed" || r.event.type === "agent_error");
+  const end = run.events.find((r) => isTerminalType(r.event.type));
   if (end?.event.type === "agent_completed" && end.event.payload.status === "cancelled") {
     return { passed: false, reasons: [], details: ["stopped by stop_agent"], status: "cancelled" };
   }

@@ -1,4 +1,4 @@
-import type { AgentDeclaration, AgentKind } from "../../contract";
+import { type AgentDeclaration, type AgentKind, DEFAULT_AGENT_TIMEOUT_MS } from "../../contract";
 import type { Logger } from "../logger";
 import { AgUiAgent } from "./ag-ui/ag-ui-agent";
 import type { AgentRunner } from "./agent-runner";
@@ -26,13 +26,26 @@ export function displayUrl(url: string): string {
   return `${u.protocol}//${u.host}${u.pathname}`;
 }
 
+/**
+ * How an agent's runs are judged, unless its declaration says otherwise: built-ins strictly with
+ * GOLDEN_GAP_MS, external agents leniently with their `timeout_ms` as the gap. `decl` may be absent (a
+ * recorded run replayed where the agent is no longer declared).
+ */
+export function verdictSettings(
+  kind: AgentKind,
+  decl: AgentDeclaration | undefined,
+  defaultGapMs: number,
+): { strict: boolean; gapMs: number } {
+  const external = kind !== "builtin";
+  const timeout = decl && decl.kind !== "builtin" ? decl.timeout_ms : DEFAULT_AGENT_TIMEOUT_MS;
+  return { strict: decl?.strict ?? !external, gapMs: decl?.gap_ms ?? (external ? timeout : defaultGapMs) };
+}
+
 function entryOf(decl: AgentDeclaration, defaultGapMs: number, logger: Logger): AgentEntry {
-  const external = decl.kind !== "builtin";
   const base = {
     name: decl.name,
     kind: decl.kind,
-    strict: decl.strict ?? !external,
-    gapMs: decl.gap_ms ?? (decl.kind === "builtin" ? defaultGapMs : decl.timeout_ms),
+    ...verdictSettings(decl.kind, decl, defaultGapMs),
     maxConcurrentRuns: decl.max_concurrent_runs ?? null,
   };
   switch (decl.kind) {

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { type AgentEventType, SEQUENCED_TYPES, type ServerEventPayloads } from "../../contract";
+import { type AgentEventType, isTerminalType, SEQUENCED_TYPES, type ServerEventPayloads } from "../../contract";
 import { type Clock, realClock } from "../clock";
 import { buildEvent } from "../transport/event-factory";
 import type { Delivery } from "../transport/delivery";
@@ -205,7 +205,7 @@ export class RunManager {
   /** Numbers one event, applies `drop_event`, delivers it to every connection of the owner. */
   #send<T extends AgentEventType>(run: Run, type: T, payload: ServerEventPayloads[T]): void {
     const seq = SEQUENCED_TYPES.has(type) ? ++run.seq : undefined;
-    const terminal = type === "agent_completed" || type === "agent_error";
+    const terminal = isTerminalType(type);
     if (run.faults.drop_event !== type) {
       const event = buildEvent(type, payload, { user_id: run.userId, trace_id: run.traceId, thread_id: run.threadId, run_id: run.id, seq });
       run.eventsEmitted++;

@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from "node:http";
+import { type IncomingMessage, type ServerResponse, STATUS_CODES } from "node:http";
 import { SwitchyardError } from "../../contract";
 
 /** Baseline security headers on every API response. */
@@ -29,6 +29,23 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
     ...headers,
   });
   res.end(text);
+}
+
+/**
+ * The same answer as `sendError`, as raw HTTP/1.1 bytes for a socket that has no ServerResponse (a
+ * refused upgrade, a connection refused before the HTTP parser): status line, security headers,
+ * `Connection: close`, the JSON error body.
+ */
+export function rawErrorResponse(err: SwitchyardError): string {
+  const body = JSON.stringify(err.toBody());
+  const headers: Record<string, string | number> = {
+    ...SECURITY_HEADERS,
+    Connection: "close",
+    "Content-Type": "application/json; charset=utf-8",
+    "Content-Length": Buffer.byteLength(body),
+  };
+  const head = [`HTTP/1.1 ${err.status} ${STATUS_CODES[err.status] ?? ""}`, ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`)];
+  return `${head.join("\r\n")}\r\n\r\n${body}`;
 }
 
 /** The contract's error body, with the HTTP status the error table gives its code. */

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { AgentDeclaration, ReplayAgentMode, ReplayFaults, ReplayResult, ServerEvent } from "../../contract";
-import type { AgentEntry } from "../agent/agent-catalog";
+import { type AgentEntry, verdictSettings } from "../agent/agent-catalog";
 import type { Config } from "../env";
 import type { Logger } from "../logger";
 import { createRouterCore } from "../router-core";
@@ -43,14 +43,11 @@ export function replayMode(session: SessionRecord, asked: ReplayAgentMode | unde
 /** The recorded stream as the sandbox's agent, with the verdict settings the node declares for it. */
 function recordedEntry(session: SessionRecord, agents: AgentDeclaration[], goldenGapMs: number): AgentEntry {
   const decl = agents.find((d) => d.name === session.agentName);
-  const external = session.agentKind !== "builtin";
-  const timeout = decl && decl.kind !== "builtin" ? decl.timeout_ms : 120_000;
   return {
     runner: new RecordedAgent(session.agentName, session.agentKind, session.events),
     name: session.agentName,
     kind: session.agentKind,
-    strict: decl?.strict ?? !external,
-    gapMs: decl?.gap_ms ?? (external ? timeout : goldenGapMs),
+    ...verdictSettings(session.agentKind, decl, goldenGapMs),
     maxConcurrentRuns: null,
   };
 }

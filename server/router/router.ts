@@ -37,10 +37,10 @@ interface Inbound {
 }
 
 /**
- * The one router. Each client message goes through the same straight-line steps: idempotency, rate
- * limit, envelope (size first, as the contract requires), type resolution, then the handler invoker
- * (payload, role, ownership, handler). `route` never throws: whatever happens becomes an ack, and
- * every step is traced.
+ * The one router. Each client message goes through the same straight-line steps: the rate limits (the
+ * connection's, then the user's), idempotency, envelope (size first, as the contract requires), type
+ * resolution (and the extra cost of expensive types), then the handler invoker (payload, role,
+ * ownership, handler). `route` never throws: whatever happens becomes an ack, and every step is traced.
  */
 export class Router {
   readonly #services: RouterServices;
@@ -105,7 +105,8 @@ export class Router {
     const { config, tracer } = this.#services;
     const envelope = parseEnvelope(raw, config.MAX_MESSAGE_BYTES);
     if (envelope instanceof SwitchyardError) return this.#refused(r, envelope);
-    const routed: Inbound = { ...r, messageId: envelope.message_id ?? randomUUID(), typeName: envelope.type };
+    const messageId = envelope.message_id ?? randomUUID();
+    const routed: Inbound = { ...r, messageId, typeName: envelope.type };
     const resolution = this.#handlers.resolve(envelope.type);
     if (resolution.kind !== "handled") return this.#refused(routed, this.#unroutable(envelope.type, resolution.kind));
     const entry = resolution.entry;
@@ -114,7 +115,6 @@ export class Router {
     const tooExpensive = extra > 0 ? this.#limited(r.conn, extra) : null;
     if (tooExpensive) return this.#refused({ ...routed, entry }, tooExpensive);
     const { conn, traceId } = r;
-    const messageId = routed.messageId!;
     tracer.record("routed", {
       trace_id: traceId,
       user_id: conn.userId,

@@ -1,8 +1,8 @@
-import { type IncomingMessage, type Server as HttpServer, type ServerResponse, STATUS_CODES } from "node:http";
+import { type IncomingMessage, type Server as HttpServer, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import { SwitchyardError } from "../../contract";
-import { SECURITY_HEADERS, sendError } from "../operator/http-kit";
+import { rawErrorResponse, sendError } from "../operator/http-kit";
 
 /** The caps, from MAX_CONNECTIONS, MAX_CONNECTIONS_PER_ADDRESS (0: none) and TRUST_PROXY. */
 export interface ConnectionCapsOptions {
@@ -159,17 +159,9 @@ function refuseSocket(socket: Duplex, err: SwitchyardError): void {
     socket.destroy();
     return;
   }
-  const body = JSON.stringify(err.toBody());
-  const headers: Record<string, string | number> = {
-    ...SECURITY_HEADERS,
-    Connection: "close",
-    "Content-Type": "application/json; charset=utf-8",
-    "Content-Length": Buffer.byteLength(body),
-  };
-  const head = [`HTTP/1.1 ${err.status} ${STATUS_CODES[err.status] ?? ""}`, ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`)];
   const linger = setTimeout(() => socket.destroy(), REFUSAL_LINGER_MS);
   linger.unref();
   socket.once("close", () => clearTimeout(linger));
   socket.resume();
-  socket.end(`${head.join("\r\n")}\r\n\r\n${body}`);
+  socket.end(rawErrorResponse(err));
 }

@@ -2,7 +2,7 @@ import { transformChunks, transformHttpEventStream, verifyEvents } from "@ag-ui/
 import { type BaseEvent, EventType } from "@ag-ui/core";
 import { EventSchema } from "@ag-ui/core/schemas";
 import { filter, map, type Observable, tap } from "rxjs";
-import { AgUiFailure } from "./agent-failure";
+import { AgentFailure } from "../agent-failure";
 import type { HttpEvent } from "./http-source";
 import { legacyThinkingReader } from "./legacy-thinking";
 
@@ -41,7 +41,7 @@ export function agUiEvents(http$: Observable<HttpEvent>, hooks: EventStreamHooks
 function checkedEvent(event: BaseEvent): BaseEvent {
   const parsed = EventSchema.safeParse(event);
   if (!parsed.success) {
-    throw new AgUiFailure("AGENT_PROTOCOL_ERROR", `The agent sent a ${event.type} event that does not fit the AG-UI schema.`, "schema");
+    throw new AgentFailure("AGENT_PROTOCOL_ERROR", `The agent sent a ${event.type} event that does not fit the AG-UI schema.`, "schema");
   }
   return parsed.data;
 }

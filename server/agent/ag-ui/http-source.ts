@@ -1,6 +1,7 @@
 import type { transformHttpEventStream } from "@ag-ui/client";
 import { Observable } from "rxjs";
-import { AgUiFailure, AgUiTransportError } from "./agent-failure";
+import { AgentFailure } from "../agent-failure";
+import { AgUiTransportError } from "./agent-failure";
 
 /** The transport events `transformHttpEventStream` reads (the type @ag-ui/client does not export by name). */
 export type HttpEvent = Parameters<typeof transformHttpEventStream>[0] extends Observable<infer E> ? E : never;
@@ -45,7 +46,7 @@ export function agentHttpEvents(request: AgentRequest): Observable<HttpEvent> {
         }
         subscriber.complete();
       } catch (err) {
-        subscriber.error(err instanceof AgUiFailure ? err : new AgUiTransportError(err));
+        subscriber.error(err instanceof AgentFailure ? err : new AgUiTransportError(err));
       }
     })();
     return () => {
@@ -77,19 +78,19 @@ function requestTarget(request: AgentRequest): { url: string; headers: Headers }
 
 /** The body of a 2xx `text/event-stream` answer; any other answer is refused (and its body discarded unread). */
 function acceptedBody(response: Response): ReadableStream<Uint8Array> {
-  const refuse = (failure: AgUiFailure): never => {
+  const refuse = (failure: AgentFailure): never => {
     void response.body?.cancel().catch(() => undefined);
     throw failure;
   };
   if (response.status >= 400)
-    return refuse(new AgUiFailure("AGENT_UNAVAILABLE", `The agent answered HTTP ${response.status}.`, `http_${response.status}`));
+    return refuse(new AgentFailure("AGENT_UNAVAILABLE", `The agent answered HTTP ${response.status}.`, `http_${response.status}`));
   if (!response.ok)
-    return refuse(new AgUiFailure("AGENT_PROTOCOL_ERROR", `The agent answered HTTP ${response.status}, not an event stream.`, "status"));
+    return refuse(new AgentFailure("AGENT_PROTOCOL_ERROR", `The agent answered HTTP ${response.status}, not an event stream.`, "status"));
   const mediaType = (response.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
   if (mediaType !== "text/event-stream")
     return refuse(
-      new AgUiFailure("AGENT_PROTOCOL_ERROR", "The agent did not answer with an event stream (text/event-stream).", "content_type"),
+      new AgentFailure("AGENT_PROTOCOL_ERROR", "The agent did not answer with an event stream (text/event-stream).", "content_type"),
     );
-  if (!response.body) return refuse(new AgUiFailure("AGENT_PROTOCOL_ERROR", "The agent answered with an empty body.", "empty_body"));
+  if (!response.body) return refuse(new AgentFailure("AGENT_PROTOCOL_ERROR", "The agent answered with an empty body.", "empty_body"));
   return response.body;
 }

@@ -1,6 +1,7 @@
 import { Subscription } from "rxjs";
 import type { AgentRunContext } from "../agent-runner";
-import { AgUiFailure, type ClassifiedFailure, classifyStreamError } from "./agent-failure";
+import { AgentFailure } from "../agent-failure";
+import { type ClassifiedFailure, classifyStreamError } from "./agent-failure";
 import { agUiEvents } from "./event-stream";
 import { agentHttpEvents } from "./http-source";
 import type { RunEventMapper } from "./run-event-mapper";
@@ -45,12 +46,12 @@ export function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
       request.abort();
       resolve(outcome);
     };
-    const fail = (failure: AgUiFailure) => settle({ kind: "failed", failure, retryable: false });
+    const fail = (failure: AgentFailure) => settle({ kind: "failed", failure, retryable: false });
     const onStop = () => settle({ kind: "aborted" });
     const arm = (ms: number) => {
       clearTimeout(timer);
       timer = setTimeout(
-        () => fail(new AgUiFailure("AGENT_TIMEOUT", `The agent sent no event for ${timeoutMs} ms.`, "timeout")),
+        () => fail(new AgentFailure("AGENT_TIMEOUT", `The agent sent no event for ${timeoutMs} ms.`, "timeout")),
         Math.max(0, ms),
       );
     };
@@ -73,7 +74,7 @@ export function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
           } catch (err) {
             // Our own failure while mapping, not the agent's: logged by kind, the run fails plainly.
             ctx.logger.warn({ err_name: (err as Error | undefined)?.name }, "ag-ui event mapping failed");
-            fail(new AgUiFailure("AGENT_FAILED", "The agent's event could not be handled.", "mapping"));
+            fail(new AgentFailure("AGENT_FAILED", "The agent's event could not be handled.", "mapping"));
           }
         },
         error: (err: unknown) => {
@@ -81,7 +82,7 @@ export function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
           settle({ kind: "failed", ...classifyStreamError(err, sawEvent) });
         },
         complete: () =>
-          fail(new AgUiFailure("AGENT_STREAM_TRUNCATED", "The agent's stream ended before RUN_FINISHED or RUN_ERROR.", "truncated")),
+          fail(new AgentFailure("AGENT_STREAM_TRUNCATED", "The agent's stream ended before RUN_FINISHED or RUN_ERROR.", "truncated")),
       }),
     );
   });

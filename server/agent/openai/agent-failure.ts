@@ -1,29 +1,9 @@
 import { APIConnectionError, APIConnectionTimeoutError, APIError } from "openai";
-import type { AgentErrorCode } from "../../../contract";
-
-/** Why an OpenAI-compatible run cannot go on: its `agent_error` code and a message safe to show. */
-export class AgentFailure extends Error {
-  readonly code: AgentErrorCode;
-
-  constructor(code: AgentErrorCode, message: string) {
-    super(message);
-    this.name = "AgentFailure";
-    this.code = code;
-  }
-}
+import { AgentFailure, systemErrorCode } from "../agent-failure";
 
 /** A connection that could not be made, or was refused or reset before any answer (the only retryable error). */
 export function isConnectionError(err: unknown): boolean {
   return err instanceof APIConnectionError && !(err instanceof APIConnectionTimeoutError);
-}
-
-/** The system error code (ECONNREFUSED, ENOTFOUND, UND_ERR_SOCKET...) somewhere in an error's causes. */
-function systemCode(err: unknown): string | null {
-  for (let e: unknown = err, depth = 0; e && typeof e === "object" && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === "string" && /^[A-Z][A-Z0-9_]{1,40}$/.test(code)) return code;
-  }
-  return null;
 }
 
 /**
@@ -35,7 +15,7 @@ export function failureOf(err: unknown, phase: "request" | "stream", timeoutMs: 
   if (err instanceof AgentFailure) return err;
   if (err instanceof APIConnectionTimeoutError) return timedOut(timeoutMs);
   if (err instanceof APIConnectionError) {
-    const code = systemCode(err);
+    const code = systemErrorCode(err);
     return new AgentFailure("AGENT_UNAVAILABLE", `The agent could not be reached${code ? ` (${code})` : ""}.`);
   }
   if (err instanceof APIError) {

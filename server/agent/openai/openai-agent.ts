@@ -2,7 +2,7 @@ import type { ChatCompletionMessageParam } from "openai/resources/chat/completio
 import { truncate } from "../../text/unicode";
 import type { Logger } from "../../logger";
 import type { AgentRunContext, AgentRunner } from "../agent-runner";
-import { AgentFailure } from "./agent-failure";
+import { AgentFailure } from "../agent-failure";
 import { functionTools, initialMessages, turnRequest } from "./chat-request";
 import { runModelTurn } from "./model-turn";
 import { apiKeyOf, createClient, type OpenAiDeclaration, PLACEHOLDER_API_KEY } from "./openai-client";

@@ -1,7 +1,6 @@
-import { STATUS_CODES } from "node:http";
 import type { Duplex } from "node:stream";
 import { SwitchyardError } from "../../../contract";
-import { SECURITY_HEADERS } from "../../operator/http-kit";
+import { rawErrorResponse } from "../../operator/http-kit";
 
 /** The codes an upgrade to `/ws` can be refused with, before any WebSocket frame. */
 export type UpgradeRefusalCode = "UNAUTHORIZED" | "FORBIDDEN" | "TOO_MANY_CONNECTIONS";
@@ -26,14 +25,6 @@ export function writeRefusal(socket: Duplex, err: SwitchyardError): void {
     socket.destroy();
     return;
   }
-  const body = JSON.stringify(err.toBody());
-  const headers: Record<string, string | number> = {
-    ...SECURITY_HEADERS,
-    Connection: "close",
-    "Content-Type": "application/json; charset=utf-8",
-    "Content-Length": Buffer.byteLength(body),
-  };
-  const head = [`HTTP/1.1 ${err.status} ${STATUS_CODES[err.status] ?? ""}`, ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`)];
   socket.once("finish", () => socket.destroy());
-  socket.end(`${head.join("\r\n")}\r\n\r\n${body}`);
+  socket.end(rawErrorResponse(err));
 }
