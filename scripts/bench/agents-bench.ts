@@ -10,7 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { io, type Socket } from "socket.io-client";
-import type { Ack, AnyServerEvent, ChatClientToServer, ChatServerToClient } from "../../contract";
+import { type Ack, type AnyServerEvent, type ChatClientToServer, type ChatServerToClient, isTerminalType } from "../../contract";
+import { postRunAgentInput } from "./lib/ag-ui-request";
 import { killChildrenOnExit, spawnChild } from "./lib/child-process";
 import { type ServerHandle, startServer, switchyardEnv } from "./lib/server-process";
 import { signToken } from "./token";
@@ -67,7 +68,7 @@ function run(s: ChatSocket, agent: string, content: string): { started: number; 
       gotFirst = true;
       onFirst(performance.now() - started);
     }
-    if (e.type === "agent_completed" || e.type === "agent_error") {
+    if (isTerminalType(e.type)) {
       s.off("event", listener);
       onDone(e);
     }
@@ -122,31 +123,14 @@ async function ttftScenario(url: string, agentUrl: string) {
   const direct: number[] = [];
   for (let i = 0; i < TTFT_RUNS; i++) {
     const t0 = performance.now();
-    const res = await fetch(`${agentUrl}/first`, {
-      method: "POST",
-      headers: { "Content-Type": "application/json", Accept: "text/event-stream" },
-      body: JSON.stringify({
-        threadId: "t",
-        runId: `r${i}`,
-        messages: [{ id: "u", role: "user", content: "hi" }],
-        tools: [],
-        context: [],
-        state: {},
-        forwardedProps: {},
-      }),
+    let first = NaN;
+    // Timed when the first text token has been read, before the rest of the answer is dropped.
+    await postRunAgentInput(`${agentUrl}/first`, { threadId: "t", runId: `r${i}`, content: "hi" }, (text) => {
+      if (!text.includes("TEXT_MESSAGE_CONTENT")) return false;
+      first = performance.now();
+      return true;
     });
-    const reader = res.body!.getReader();
-    let text = "";
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      text += Buffer.from(value).toString();
-      if (text.includes("TEXT_MESSAGE_CONTENT")) {
-        direct.push(performance.now() - t0);
-        break;
-      }
-    }
-    await reader.cancel();
+    direct.push(first - t0);
   }
   const s = await connect(url, "bench-ttft");
   const via: number[] = [];

@@ -11,7 +11,8 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { io, type Socket } from "socket.io-client";
 import WebSocket from "ws";
-import type { Ack, AnyServerEvent, ChatClientToServer, ChatServerToClient } from "../../contract";
+import { type Ack, type AnyServerEvent, type ChatClientToServer, type ChatServerToClient, isTerminalType } from "../../contract";
+import { postRunAgentInput } from "./lib/ag-ui-request";
 import { killChildrenOnExit } from "./lib/child-process";
 import { startServer, switchyardEnv } from "./lib/server-process";
 import { signToken } from "./token";
@@ -55,7 +56,7 @@ async function socketIoClient(url: string, user: string): Promise<RunClient> {
   const waiting = new Map<string, () => void>();
   const early = new Set<string>();
   s.on("event", (e) => {
-    if (e.type !== "agent_completed" && e.type !== "agent_error") return;
+    if (!isTerminalType(e.type)) return;
     const done = e.run_id ? waiting.get(e.run_id) : undefined;
     if (done) done();
     else if (e.run_id) early.add(e.run_id);
@@ -95,7 +96,7 @@ async function webSocketClient(url: string, user: string): Promise<RunClient> {
       return;
     }
     const e = frame as AnyServerEvent;
-    if ((e.type === "agent_completed" || e.type === "agent_error") && e.run_id === pending.runId) {
+    if (isTerminalType(e.type) && e.run_id === pending.runId) {
       const p = pending;
       pending = null;
       p.resolve(performance.now() - p.t0);
@@ -117,29 +118,11 @@ function agUiClient(url: string, user: string): Promise<RunClient> {
   return Promise.resolve({
     async run() {
       const t0 = performance.now();
-      const res = await fetch(`${url}/ag-ui/assistant`, {
-        method: "POST",
-        headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json", Accept: "text/event-stream" },
-        body: JSON.stringify({
-          threadId: `${user}-thread`,
-          runId: `${user}-${n++}`,
-          messages: [{ id: `m${n}`, role: "user", content: CONTENT }],
-          tools: [],
-          context: [],
-          state: {},
-          forwardedProps: {},
-        }),
-      });
-      if (!res.ok) throw new Error(`ag-ui: HTTP ${res.status} ${await res.text()}`);
-      const reader = res.body!.getReader();
-      let text = "";
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        text += Buffer.from(value).toString();
-        if (text.includes('"RUN_FINISHED"') || text.includes('"RUN_ERROR"')) break;
-      }
-      await reader.cancel().catch(() => undefined);
+      await postRunAgentInput(
+        `${url}/ag-ui/assistant`,
+        { threadId: `${user}-thread`, runId: `${user}-${n++}`, content: CONTENT, token },
+        (text) => text.includes('"RUN_FINISHED"') || text.includes('"RUN_ERROR"'),
+      );
       return performance.now() - t0;
     },
     close: () => undefined,
