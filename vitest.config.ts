@@ -29,6 +29,21 @@ export default defineConfig({
           onUnhandledError: ignoreRedisResets,
         },
       },
+      {
+        test: {
+          name: "attacks",
+          // Issue 16's attacks, each against a node in a child process while a bystander pings it
+          // (tests/attacks/support/attack-harness.ts). One file at a time: a bystander's p99 means
+          // nothing while another attack runs. ATTACK_SCALE=full (npm run test:stress) for the issue's sizes.
+          include: ["tests/attacks/**/*.test.ts"],
+          environment: "node",
+          pool: "forks",
+          fileParallelism: false,
+          globalSetup: ["tests/attacks/support/global-setup.ts"],
+          testTimeout: process.env.ATTACK_SCALE === "full" ? 600_000 : 120_000,
+          hookTimeout: 120_000,
+        },
+      },
     ],
   },
 });

@@ -46,6 +46,8 @@ export const CLIENT_PAYLOADS = {
   get_thread_history: z.object({
     thread_id: text(128, 1),
     limit: z.number().int().min(1).max(1000).optional(),
+    /** The `next_before` of the previous page: continue with older messages. */
+    before: text(160, 1).optional(),
   }),
   jsonrpc_request: z.object({
     jsonrpc: z.literal("2.0"),

@@ -6,6 +6,7 @@
  */
 export * from "./ack";
 export * from "./agents-file";
+export * from "./alerts";
 export * from "./client-messages";
 export * from "./errors";
 export * from "./golden-verdict";

@@ -111,6 +111,26 @@ export interface AgentInfo {
   };
 }
 
+/** What an alert rule watches (PROTOCOL.md "OpenTelemetry export and alerts"). */
+export const ALERT_KINDS = ["isolation_violation", "pass_rate", "agent_error_rate", "agent_p99_ms", "trace_drops", "degraded"] as const;
+export type AlertKind = (typeof ALERT_KINDS)[number];
+export const ALERT_STATES = ["firing", "resolved"] as const;
+export type AlertState = (typeof ALERT_STATES)[number];
+
+/** One alert episode (`GET /api/alerts`, and the `alert` of every webhook notification). */
+export interface AlertInfo {
+  id: string;
+  /** The rule's name. */
+  name: string;
+  kind: AlertKind;
+  state: AlertState;
+  started_at: string;
+  resolved_at: string | null;
+  /** What the rule measured when the episode fired (a rate, a p99 in ms, or a count in the window). */
+  value: number;
+  threshold: number | null;
+}
+
 /** Query parameters of the list endpoints. `before` is a cursor from `X-Next-Cursor`. */
 export interface ListQuery {
   limit?: number;
@@ -127,6 +147,9 @@ export interface TraceQuery extends ListQuery {
 export interface SessionQuery extends ListQuery {
   user_id?: string;
   status?: SessionStatus;
+}
+export interface AlertQuery extends ListQuery {
+  state?: AlertState;
 }
 export interface ConnectionQuery extends ListQuery {
   user_id?: string;
@@ -154,6 +177,7 @@ export interface OperatorApi {
   "POST /api/sessions/:id/replay": { body: { faults?: ReplayFaults; agent?: ReplayAgentMode }; response: ReplayResult };
   "GET /api/sessions/:id/replays": { query: { limit?: number }; response: ReplayResult[] };
   "GET /api/sessions/:id/export": { response: Fixture };
+  "GET /api/alerts": { query: AlertQuery; response: AlertInfo[] };
   /** Prometheus text format, not JSON. */
   "GET /metrics": { response: string };
 }

@@ -71,7 +71,8 @@ export interface ServerEventPayloads {
   agent_error: { error_code: AgentErrorCode; message: string };
   agent_status_update: { run_id: string; status: "running" | "completed" | "failed" | "cancelled"; events_emitted: number };
   thread_created: { thread_id: string; title: string };
-  thread_history: { thread_id: string; messages: HistoryMessage[] };
+  /** One page, oldest first; `next_before` continues with older messages (null: the page reaches the thread's start). */
+  thread_history: { thread_id: string; messages: HistoryMessage[]; next_before: string | null };
   jsonrpc_response: { jsonrpc: "2.0"; id: string | number | null } & ({ result: unknown } | { error: JsonRpcError });
   quality_metrics: QualityMetrics;
   quality_alerts_subscribed: { user_id: string; status: "subscribed" };

@@ -3,7 +3,7 @@
  * nothing here declares a response shape. Browser only: same origin, cookie auth, never server/.
  */
 import { isErrorCode, SwitchyardError } from "@/contract/errors";
-import type { Endpoint, OperatorApi, ResponseOf, SessionQuery, TraceQuery } from "@/contract/operator-api";
+import type { AlertQuery, Endpoint, OperatorApi, ResponseOf, SessionQuery, TraceQuery } from "@/contract/operator-api";
 import type { ReplayAgentMode, ReplayFaults } from "@/contract/sessions";
 
 type MethodOf<E extends Endpoint> = E extends `${infer M} ${string}` ? M : never;
@@ -137,5 +137,6 @@ export const api = {
   replay: (id: string, faults: ReplayFaults, agent?: ReplayAgentMode) =>
     post("/api/sessions/:id/replay", { params: { id }, body: agent ? { faults, agent } : { faults } }),
   replays: (id: string) => get("/api/sessions/:id/replays", { params: { id } }),
+  alerts: (query: AlertQuery) => get("/api/alerts", { query }),
   exportUrl: (id: string) => urlOf("GET /api/sessions/:id/export", { id }),
 } as const;

@@ -1,4 +1,4 @@
-import type { SessionQuery, TraceQuery } from "@/contract/operator-api";
+import type { AlertQuery, SessionQuery, TraceQuery } from "@/contract/operator-api";
 
 /**
  * One query-key factory for every /api endpoint. Every key starts with "api" so a logout can drop
@@ -20,4 +20,5 @@ export const queryKeys = {
   sessions: (f: SessionQuery) => ["api", "sessions", "list", f] as const,
   session: (id: string) => ["api", "sessions", "detail", id] as const,
   replays: (id: string) => ["api", "sessions", "replays", id] as const,
+  alerts: (f: AlertQuery) => ["api", "alerts", f] as const,
 } as const;

@@ -24,6 +24,9 @@ const env = {
   // The built-in `assistant` is listed first so user_message keeps its built-in default agent; the AG-UI
   // entry only needs listing (nothing listens on port 9).
   AGENTS_FILE: `${root}e2e/agents.e2e.json`,
+  // The defaults but pass_rate (other specs fail runs on purpose), and one rule e2e/alerts.spec.ts trips.
+  ALERTS_FILE: `${root}e2e/alerts.e2e.json`,
+  ALERT_EVAL_MS: "500",
 };
 if (!existsSync(`${root}.next/BUILD_ID`)) {
   const build = spawnSync("npx", ["next", "build"], { cwd: root, env, stdio: "inherit" });

@@ -20,6 +20,8 @@ step "unit tests"
 npx vitest run --project unit
 step "integration tests"
 npx vitest run --project integration
+step "attack tests (bystander p99 < 100 ms)"
+npx vitest run --project attacks
 step "build"
 npx next build
 step "e2e tests (Playwright, Debian Chromium)"

@@ -23,8 +23,14 @@ const EnvSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9_.:-]{1,64}$/)
     .default("switchyard"),
-  /** Connection-state recovery window; default 120000 with REDIS_URL, 0 (off) on a single node. */
-  RECOVERY_WINDOW_MS: z.coerce.number().int().min(0).max(3_600_000).optional(),
+  /** Connection-state recovery window, on one node and in a cluster (PROTOCOL.md); 0 turns it off. */
+  RECOVERY_WINDOW_MS: z.coerce.number().int().min(0).max(3_600_000).default(120_000),
+  /** Packets recovery keeps on one node (oldest dropped first; a session that missed a dropped one is not restored). */
+  RECOVERY_MAX_PACKETS: int(50_000, 1),
+  /** Their memory, estimated as encoded size + 832 bytes each (32 MiB: about 25,000 packets of typical run events). */
+  RECOVERY_MAX_BYTES: int(32 << 20, 1024),
+  /** Sessions of disconnected sockets recovery keeps on one node (oldest dropped first). */
+  RECOVERY_MAX_SESSIONS: int(20_000, 1),
   DEMO_TRAFFIC: flag,
   FAULT_INJECTION: flag,
   MAX_MESSAGE_BYTES: int(65536, 256),
@@ -34,6 +40,8 @@ const EnvSchema = z.object({
   USER_RATE_LIMIT_PER_S: z.coerce.number().int().min(1).optional(),
   USER_RATE_LIMIT_BURST: z.coerce.number().int().min(1).optional(),
   MAX_CONNECTIONS_PER_USER: int(10, 1),
+  /** Bytes one connection (any transport, inspector included) may have queued unsent before it is cut as SLOW_CONSUMER. */
+  OUTBOUND_BUFFER_BYTES: int(4 << 20, 64 << 10),
   /** Open TCP connections of the node; unset: the open-files limit minus 2,000 (defaultMaxConnections). */
   MAX_CONNECTIONS: z.coerce.number().int().min(1).optional(),
   /** Open TCP connections per client address (with TRUST_PROXY: requests and upgrades in flight); 0: no cap. */
@@ -53,6 +61,27 @@ const EnvSchema = z.object({
   INSPECTOR_MAX_EVENTS_PER_S: int(2000, 1),
   TRACE_QUEUE_MAX: int(500_000, 100),
   ALLOWED_ORIGINS: z.string().default(""),
+  /** OpenTelemetry export of runs (docs/observability.md): on when either endpoint is set (non-empty). */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.union([z.literal(""), z.url({ protocol: /^https?$/ })]).optional(),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.union([z.literal(""), z.url({ protocol: /^https?$/ })]).optional(),
+  OTEL_EXPORTER_OTLP_PROTOCOL: z.enum(["http/protobuf", "http/json"]).default("http/protobuf"),
+  /** `key=value,key2=value2` (values URL-encoded), sent with every export, e.g. `Authorization=Basic%20...`. */
+  OTEL_EXPORTER_OTLP_HEADERS: z.string().default(""),
+  OTEL_SERVICE_NAME: z.string().min(1).default("switchyard"),
+  OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: flag,
+  /** Finished spans waiting for export; more are dropped and counted (switchyard_otel_spans_dropped_total). */
+  OTEL_BSP_MAX_QUEUE_SIZE: int(2048, 1),
+  /** Alert rules (PROTOCOL.md "OpenTelemetry export and alerts"); unset: ./switchyard.alerts.json when it exists, else the defaults. */
+  ALERTS_FILE: z.string().min(1).optional(),
+  /** Comma-separated http(s) URLs every firing and resolving is POSTed to (docs/observability.md "Alerts"). */
+  ALERT_WEBHOOK_URLS: z
+    .string()
+    .default("")
+    .refine((v) => v.split(",").every((u) => !u.trim() || /^https?:\/\/[^\s]+$/.test(u.trim())), "must be comma-separated http(s) URLs"),
+  /** Signs each webhook body: X-Switchyard-Signature: sha256=<hex HMAC-SHA256>. */
+  ALERT_WEBHOOK_SECRET: z.string().optional(),
+  /** How often the alert rules are evaluated (off the routing path). */
+  ALERT_EVAL_MS: int(2000, 100),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 

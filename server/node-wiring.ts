@@ -2,14 +2,18 @@ import { createServer, type IncomingMessage, type Server as HttpServer, type Ser
 import { resolveAuthSecret } from "./auth/secret-files";
 import { TokenService } from "./auth/tokens";
 import { loadAgentsFile } from "./agent/agents-file";
+import { OpenAiAgent } from "./agent/openai/openai-agent";
+import { alertRules, type NodeAlerts, startAlerts } from "./alerts/wire-alerts";
 import { Cluster, type ClusterMember } from "./cluster/cluster";
 import { faultPolicy } from "./demo/demo-traffic";
 import type { Config } from "./env";
 import type { Logger } from "./logger";
 import { createApiHandler, isApiPath } from "./operator/api-handler";
 import { apiRoutes } from "./operator/api-routes";
-import { pageHeaders } from "./operator/http-kit";
+import { pageSecurity } from "./operator/http-kit";
 import { InspectorHub } from "./operator/inspector-hub";
+import type { OtelExport } from "./otel/otel-export";
+import { otelSettings } from "./otel/otel-settings";
 import { NodeQueries } from "./operator/node-queries";
 import type { Route } from "./operator/routes";
 import { replayAndStore } from "./replay/replay-service";
@@ -68,6 +72,7 @@ export async function wireNode(options: NodeOptions, persistence: Persistence): 
   const startedAt = Date.now();
   const tokens = new TokenService(resolveAuthSecret(config.AUTH_SECRET, config.DATA_DIR));
   const declarations = loadAgentsFile(config.AGENTS_FILE ?? DEFAULT_AGENTS_FILE, config.AGENTS_FILE !== undefined);
+  const rules = alertRules(config);
   const core = createRouterCore({
     config,
     logger,
@@ -77,6 +82,8 @@ export async function wireNode(options: NodeOptions, persistence: Persistence): 
   });
   let cluster: Cluster | null = null;
   let inspector: InspectorHub | null = null;
+  let alerts: NodeAlerts | null = null;
+  const otel = await wireOtel(core, options);
   const queries = new NodeQueries({
     nodeId: config.NODE_ID,
     startedAt,
@@ -98,7 +105,12 @@ export async function wireNode(options: NodeOptions, persistence: Persistence): 
     traceDrops: () => queries.traceDrops(),
     clientErrorReports: () => core.stats.clientErrorReports,
     rejectionsByCode: () => core.stats.errorsByCode,
+    untracedRefusals: () => core.stats.rateLimitedUntraced,
     sessions: () => queries.sessionCounts(),
+    acksBeforeCommit: () => core.threads.acksBeforeCommit,
+    writeBehindQueued: () => ({ traces: persistence.queuedTraces, sessions: persistence.queuedSessions }),
+    otelExport: otel ? () => otel.stats() : undefined,
+    alertNotifications: () => alerts?.notifier.counts ?? null,
   });
   core.tracer.addSink(persistence);
   core.tracer.addSink(metrics);
@@ -108,6 +120,7 @@ export async function wireNode(options: NodeOptions, persistence: Persistence): 
     tokens,
     metrics,
     nodeId: config.NODE_ID,
+    listAlerts: (q) => persistence.listAlerts(q),
     replay: (session, faults, agent) => replayAndStore(session, faults, config, logger, persistence, { agents: declarations, agent }),
   });
   const api = createApiHandler(routes, tokens, logger, config.ALLOWED_ORIGINS);
@@ -130,7 +143,7 @@ export async function wireNode(options: NodeOptions, persistence: Persistence): 
     requestTimeout: config.HTTP_REQUEST_TIMEOUT_MS,
     connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(config.HTTP_HEADERS_TIMEOUT_MS / 4))),
   };
-  const http = createServer(timeouts, servePages(api, agUi.handle, options.pageHandler, pageHeaders(config.NODE_ENV === "production")));
+  const http = createServer(timeouts, servePages(api, agUi.handle, options.pageHandler, pageSecurity(config.NODE_ENV === "production")));
   const connectionCaps = new ConnectionCaps({
     maxConnections: config.MAX_CONNECTIONS,
     maxPerAddress: config.MAX_CONNECTIONS_PER_ADDRESS,
@@ -138,7 +151,7 @@ export async function wireNode(options: NodeOptions, persistence: Persistence): 
   });
   connectionCaps.install(http);
   const ws = attachWebSocket(http, transportDeps);
-  const recoveryWindowMs = config.RECOVERY_WINDOW_MS ?? (config.REDIS_URL ? 120_000 : 0);
+  const recoveryWindowMs = config.RECOVERY_WINDOW_MS;
   core.recorder.setRecoveryWindow(recoveryWindowMs);
   const io = createIoServer(http, config, recoveryWindowMs);
   const recoveryGate = new RecoveryGate();
@@ -162,14 +175,22 @@ export async function wireNode(options: NodeOptions, persistence: Persistence): 
     queries,
     nodeId: config.NODE_ID,
     maxEventsPerS: config.INSPECTOR_MAX_EVENTS_PER_S,
+    maxQueuedBytes: config.OUTBOUND_BUFFER_BYTES,
+    tracer: core.tracer,
   });
   core.tracer.addSink(inspector);
 
   if (config.REDIS_URL) cluster = await joinCluster(core, io, inspector, queries, options);
+  alerts = await startAlerts({ config, logger, persistence, queries, stats: core.stats, cluster }, rules);
   // After the cluster's adapter replaced the default one: the gate wraps the adapter in place.
   recoveryGate.install(io.of("/"));
   return {
     ...core,
+    close: () => {
+      core.close();
+      void otel?.shutdown();
+      void alerts?.close();
+    },
     tokens,
     persistence,
     queries,
@@ -186,19 +207,39 @@ export async function wireNode(options: NodeOptions, persistence: Persistence): 
   };
 }
 
-/** The HTTP server's request handler: the operator API, else the dashboard's pages with security headers. */
+/**
+ * The OpenTelemetry export of runs (docs/observability.md), when an OTLP endpoint is configured: loaded
+ * only then, it observes runs, deliveries, model turns and the trace stream, and routes nothing.
+ */
+async function wireOtel(core: RouterCore, { config, logger }: NodeOptions): Promise<OtelExport | null> {
+  const settings = otelSettings(config);
+  if (!settings) return null;
+  const { startOtelExport } = await import("./otel/otel-export");
+  const otel = startOtelExport(settings, {
+    logger,
+    verdictOf: (runId) => core.recorder.get(runId),
+    modelOf: (agent) => core.agents.get(agent)?.model,
+  });
+  core.runs.observe(otel.collector);
+  core.delivery.observe(otel.collector);
+  core.tracer.addSink(otel.collector);
+  for (const entry of core.agents.entries()) if (entry.runner instanceof OpenAiAgent) entry.runner.observeTurns(otel.collector);
+  return otel;
+}
+
+/** The HTTP server's request handler: the operator API, else the dashboard's pages with security headers (a CSP nonce). */
 function servePages(
   api: (req: IncomingMessage, res: ServerResponse) => Promise<void>,
   agUi: (req: IncomingMessage, res: ServerResponse) => void,
   pages: NodeOptions["pageHandler"],
-  headers: Record<string, string>,
+  prepare: (req: IncomingMessage, res: ServerResponse) => void,
 ): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     const pathname = (req.url ?? "/").split("?")[0]!;
     if (isApiPath(pathname)) return void api(req, res);
     if (isAgUiPath(pathname)) return agUi(req, res);
     if (pages) {
-      for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
+      prepare(req, res);
       return pages(req, res);
     }
     res.writeHead(404, { "Content-Type": "text/plain" }).end("Not found");
@@ -210,6 +251,7 @@ async function joinCluster(core: RouterCore, io: ChatServer, inspector: Inspecto
   const { config, logger } = options;
   const member: ClusterMember = {
     nodeId: config.NODE_ID,
+    holdsUser: (userId) => core.connections.countForUser(userId) > 0 || core.connections.parkedConnections(userId).length > 0,
     deliverToUser: (event) => core.delivery.deliverLocally(event),
     broadcast: (event) => void core.delivery.broadcastLocally(event),
     acceptTraces: (events) => inspector.accept(events),
@@ -224,6 +266,10 @@ async function joinCluster(core: RouterCore, io: ChatServer, inspector: Inspecto
   core.delivery.setRemote(cluster);
   core.runs.setRemoteStop((runId, inbound) => cluster.stopRemote(runId, inbound));
   core.tracer.addSink(cluster);
+  // Presence is claimed on `connection_opened`, which every transport traces before its greeting.
+  core.tracer.onRecord((e) => {
+    if (e.kind === "connection_opened" && e.user_id) cluster.userOpened(e.user_id);
+  });
   logger.info({ prefix: config.REDIS_PREFIX }, "joined the cluster");
   return cluster;
 }

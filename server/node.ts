@@ -22,6 +22,8 @@ export class SwitchyardNode {
   readonly config: Config;
   readonly logger: Logger;
   #retentionTimer: NodeJS.Timeout | undefined;
+  /** The retention pass started with listen() (its boundary scan may wait for a reader thread to start). */
+  retentionPass: Promise<void> = Promise.resolve();
 
   private constructor(options: NodeOptions, parts: NodeParts) {
     this.config = options.config;
@@ -62,7 +64,7 @@ export class SwitchyardNode {
     });
     this.#retentionTimer = setInterval(() => void this.#enforceRetention(), 60_000);
     this.#retentionTimer.unref();
-    void this.#enforceRetention();
+    this.retentionPass = this.#enforceRetention();
     return (http.address() as AddressInfo).port;
   }
 

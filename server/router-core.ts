@@ -52,7 +52,7 @@ export function createRouterCore(options: RouterCoreOptions): RouterCore {
   const tracer = new Tracer(config.NODE_ID);
   const stats = new RouterStats();
   const connections = new ConnectionRegistry();
-  const delivery = new Delivery(connections, tracer, stats);
+  const delivery = new Delivery(connections, tracer, stats, config.OUTBOUND_BUFFER_BYTES);
   const runs = new RunManager(delivery, logger, clock);
   const quality = new QualityService(delivery);
   const broadcasts = new BroadcastBatcher((event) => delivery.broadcast(event));

@@ -1,5 +1,6 @@
 import type { ReactNode } from "react";
 import { ConsoleProviders } from "@/components/providers";
+import { AlertBanner } from "@/components/shell/alert-banner";
 import { ConnectionBanner } from "@/components/shell/connection-banner";
 import { Sidebar } from "@/components/shell/sidebar";
 
@@ -10,6 +11,7 @@ export default function ConsoleLayout({ children }: { children: ReactNode }) {
         <Sidebar />
         <main className="main">
           <ConnectionBanner />
+          <AlertBanner />
           {children}
         </main>
       </div>

@@ -6,6 +6,7 @@ const paths: Record<string, string> = {
   agents: "M6 8h12v10H6zM12 4v4M9 12h.01M15 12h.01M9.5 15.5h5M3 12v3M21 12v3",
   users: "M9 11a4 4 0 1 0 0-8 4 4 0 0 0 0 8zM2 21c0-4 3-6 7-6s7 2 7 6M17 4a4 4 0 0 1 0 7M22 21c0-3-2-5-4-5.5",
   sessions: "M4 4h16v16H4zM8 9l2 2 4-4M8 15h8",
+  alerts: "M6 16V11a6 6 0 0 1 12 0v5l2 2H4zM10 21h4",
 };
 
 export function NavIcon({ name }: { name: string }) {

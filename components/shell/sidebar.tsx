@@ -14,6 +14,7 @@ const NAV = [
   { name: "agents", href: "/agents", label: "Agents" },
   { name: "users", href: "/users", label: "Users" },
   { name: "sessions", href: "/sessions", label: "Sessions" },
+  { name: "alerts", href: "/alerts", label: "Alerts" },
 ] as const;
 
 function isActive(pathname: string, href: string): boolean {

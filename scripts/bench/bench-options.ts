@@ -19,11 +19,11 @@ export interface RunContext {
 
 const HELP = [
   "npm run bench -- [options]",
-  "  --scenario ping|golden|multi|idle|traces|all   (comma-separated list allowed; default all)",
+  "  --scenario ping|golden|multi|stream|idle|traces|all   (comma-separated list allowed; default all)",
   "  --duration <s>         measured seconds per run (default 4; --quick 2)",
   "  --warmup <s>           unmeasured seconds before each window (default 1.5; --quick 1)",
   "  --rounds <n>           A B pairs per scenario (default 1.5; --quick 1)",
-  "  --connections <n>      connections for ping and golden (default 100)",
+  "  --connections <n>      connections for ping, golden and stream (default 100)",
   "  --inflight <n>         requests in flight per user (default 1)",
   "  --generators <n>       load generator processes for ping, golden and multi (default 1)",
   "  --users <n>            users for multi, two connections each (default 250; --quick 100)",
@@ -108,7 +108,7 @@ export function parseBenchOptions(all: readonly Scenario[]) {
   };
   for (const s of opts.scenarios) {
     if (!all.includes(s)) {
-      process.stderr.write(`unknown scenario "${s}" (ping, golden, multi, idle, traces, all)\n`);
+      process.stderr.write(`unknown scenario "${s}" (${all.join(", ")}, all)\n`);
       process.exit(2);
     }
   }

@@ -2,7 +2,7 @@
 // closed-loop load generator, each in its own process, alternating A B A B, and reports throughput,
 // latency p50/p99, server CPU per request, RSS, and the B/A ratios. See docs/performance.md.
 //
-//   npm run bench -- [--scenario ping|golden|multi|idle|traces|all] [--duration 4] [--rounds 2]
+//   npm run bench -- [--scenario ping|golden|multi|stream|idle|traces|all] [--duration 4] [--rounds 2]
 //                    [--connections 100] [--inflight 1] [--users 250] [--idle 10000] [--json]
 //                    [--quick] [--profile] [--out results.json]
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -57,6 +57,13 @@ const scenarios = (o: BenchOptions): ScenarioDef[] => [
     describe: `${o.users} users x 2 connections = ${o.users * 2} sockets, ${o.inflight} run(s) in flight per user alternating sockets; done when agent_completed reached both`,
   },
   {
+    name: "stream",
+    targets: BOTH,
+    generators: o.generators,
+    measure: (run) => measureLoad(run, { users: o.connections, connsPerUser: 1 }),
+    describe: `${o.connections} connections (one user each), ${o.inflight} streamer run(s) in flight per user (34 agent_response_chunk + 8 other run events), a new thread per run; done when agent_completed arrives`,
+  },
+  {
     name: "idle",
     targets: BOTH,
     generators: o.idleGenerators,
@@ -72,7 +79,7 @@ const scenarios = (o: BenchOptions): ScenarioDef[] => [
   },
 ];
 
-const opts = parseBenchOptions(["ping", "golden", "multi", "idle", "traces"]);
+const opts = parseBenchOptions(["ping", "golden", "multi", "stream", "idle", "traces"]);
 const TABLE = new Map(scenarios(opts).map((s) => [s.name, s]));
 killChildrenOnExit((sig) => log(`\n${sig}: stopping every bench process`));
 

@@ -100,6 +100,7 @@ export async function measureLoad(
     connections: opened,
     throughput: report.completed / windowS,
     eventsPerS: report.events / windowS,
+    chunksPerS: scenario === "stream" ? report.chunks / windowS : undefined,
     p50Ms: h.quantileMs(0.5),
     p99Ms: h.quantileMs(0.99),
     meanMs: h.meanMs(),
@@ -111,6 +112,8 @@ export async function measureLoad(
     disconnects: report.disconnects,
     serverCpuUsPerReq: report.completed ? serverCpu / report.completed : undefined,
     serverMainCpuUsPerReq: report.completed ? (s1.mainCpuUs - s0.mainCpuUs) / report.completed : undefined,
+    // A streamer run can outlast a short window: per chunk delivered is the figure that stays meaningful.
+    serverCpuUsPerChunk: scenario === "stream" && report.chunks ? serverCpu / report.chunks : undefined,
     serverCpuPct: (serverCpu / (serverWallMs * 1000)) * 100,
     serverElu: eluBetween(s0.elu, s1.elu),
     clientCpuPct: (cpuUs(report.cpu) / (report.windowMs * 1000)) * 100,
@@ -130,7 +133,7 @@ export async function measureLoad(
     result.traceQueueEnd = s1.traces.queued;
   }
   log(
-    `${tag} ${fmt(result.throughput!)} req/s, ${fmt(result.eventsPerS!)} ev/s, p50 ${result.p50Ms!.toFixed(2)} ms, p99 ${result.p99Ms!.toFixed(2)} ms, server ${result.serverCpuUsPerReq?.toFixed(1) ?? "-"} us/req (${result.serverCpuPct!.toFixed(0)}% CPU), client ${result.clientCpuPct!.toFixed(0)}% CPU, RSS peak ${fmt(result.serverRssPeakMB!)} MB` +
+    `${tag} ${fmt(result.throughput!)} req/s, ${fmt(result.eventsPerS!)} ev/s${result.chunksPerS !== undefined ? ` (${fmt(result.chunksPerS)} chunks/s)` : ""}, p50 ${result.p50Ms!.toFixed(2)} ms, p99 ${result.p99Ms!.toFixed(2)} ms, server ${result.serverCpuUsPerReq?.toFixed(1) ?? "-"} us/req (${result.serverCpuPct!.toFixed(0)}% CPU), client ${result.clientCpuPct!.toFixed(0)}% CPU, RSS peak ${fmt(result.serverRssPeakMB!)} MB` +
       (result.tracesPersistedPerS !== undefined
         ? `, traces ${fmt(result.tracesPersistedPerS)}/s persisted (${fmt(result.traceDrops!)} dropped)`
         : "") +

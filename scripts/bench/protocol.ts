@@ -7,8 +7,13 @@ export const BENCH_SECRET = "switchyard-bench-secret-0123456789abcdef";
 /** What every golden-path request sends: the built-in agent plans one calculator call (5 run events). */
 export const GOLDEN_CONTENT = "what is 2+2";
 
+/** What every `stream` request sends (start_agent, agent `streamer`): two tools, then 34 chunks of the answer. */
+export const STREAM_CONTENT = "what is 6 * 7 and how does the router deliver events?";
+/** The built-in streaming agent the `stream` scenario runs on B. */
+export const STREAM_AGENT = "streamer";
+
 export type Target = "raw" | "switchyard";
-export type LoadScenario = "ping" | "golden" | "multi" | "idle";
+export type LoadScenario = "ping" | "golden" | "multi" | "stream" | "idle";
 
 // ---------- server process <-> orchestrator ----------
 
@@ -89,8 +94,10 @@ export interface ConnectReport {
 export interface LoadReport {
   windowMs: number;
   completed: number;
-  /** Events received (all connections; for golden/multi: run events; for ping: pong). */
+  /** Events received (all connections; for golden/multi/stream: run events; for ping: pong). */
   events: number;
+  /** `agent_response_chunk` events received (all connections; stream only). */
+  chunks: number;
   errors: number;
   errorCodes: Record<string, number>;
   timeouts: number;

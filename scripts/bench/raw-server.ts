@@ -2,14 +2,18 @@
 // auth check, no tracing and no persistence. ping -> ack + `pong` event; user_message -> ack (run_id,
 // thread_id; `thread_created` first when no thread_id) + the five golden-path events to every connection
 // of the user (a room), with the same timing structure as the built-in agent (three events on the next
-// turn of the event loop, then a 0 ms timer, then the last two).
+// turn of the event loop, then a 0 ms timer, then the last two). start_agent -> ack + the events the
+// built-in `streamer` emits for the same prompt (captured once at start-up, lib/streamer-script.ts): the
+// events before the answer on the next turn, then one agent_response_chunk per turn, then agent_completed.
 import { randomBytes, randomUUID } from "node:crypto";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Server } from "socket.io";
-import type { EventIds, ServerEvent, ServerEventPayloads, ServerType } from "../../contract/server-events";
+import type { AnyServerEvent, EventIds, ServerEvent, ServerEventPayloads, ServerType } from "../../contract/server-events";
+import { type ScriptedEvent } from "./lib/streamer-script";
 import type { ChatAuth, ChatClientToServer, ChatServerToClient } from "../../contract/socket-events";
-import { GOLDEN_CONTENT } from "./protocol";
+import { streamerScript } from "./lib/streamer-script";
+import { GOLDEN_CONTENT, STREAM_CONTENT } from "./protocol";
 import { fail, serveIpc } from "./server-ipc";
 
 const NODE_ID = "raw-bench";
@@ -38,7 +42,24 @@ function event<K extends ServerType>(
   return { type, payload, message_id: randomUUID(), timestamp: new Date().toISOString(), ...ids };
 }
 
+/** Sends a captured streamer run to a room: what precedes the answer at once, then a chunk per turn, then the completion. */
+function replayStream(io: Server<ChatClientToServer, ChatServerToClient>, room: string, script: ScriptedEvent[], ids: RunIds): void {
+  let i = 0;
+  const step = () => {
+    do {
+      const { type, payload } = script[i]!;
+      io.to(room).emit("event", event(type, payload, { ...ids, seq: i + 1 }) as AnyServerEvent);
+      i++;
+    } while (i < script.length && script[i - 1]!.type !== "agent_response_chunk" && script[i]!.type !== "agent_response_chunk");
+    if (i < script.length) setImmediate(step);
+  };
+  setImmediate(step);
+}
+
+type RunIds = EventIds & { user_id: string; trace_id: string; thread_id: string; run_id: string };
+
 try {
+  const streamScript = await streamerScript(STREAM_CONTENT);
   const http = createServer((_req, res) => res.writeHead(404).end());
   const io = new Server<ChatClientToServer, ChatServerToClient>(http, { maxHttpBufferSize: 1 << 20, perMessageDeflate: false });
 
@@ -63,6 +84,19 @@ try {
       if (type === "ping") {
         ack?.({ ok: true, type: "ping", message_id, trace_id });
         socket.emit("event", event("pong", { timestamp: new Date().toISOString() }, { user_id: userId, trace_id }));
+        return;
+      }
+      if (type === "start_agent") {
+        const thread_id = typeof env.thread_id === "string" ? env.thread_id : `thr_${randomUUID()}`;
+        if (thread_id !== env.thread_id) {
+          io.to(room).emit(
+            "event",
+            event("thread_created", { thread_id, title: STREAM_CONTENT.slice(0, 80) }, { user_id: userId, trace_id, thread_id }),
+          );
+        }
+        const run_id = `run_${randomUUID()}`;
+        ack?.({ ok: true, type: "start_agent", message_id, trace_id, run_id, thread_id });
+        replayStream(io, room, streamScript, { user_id: userId, trace_id, thread_id, run_id });
         return;
       }
       if (type === "user_message") {

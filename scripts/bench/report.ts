@@ -3,7 +3,7 @@
 import { formatProfileShort, type ProfileSummary } from "./profile-summary";
 import type { Target, TraceFloodResult } from "./protocol";
 
-export type Scenario = "ping" | "golden" | "multi" | "idle" | "traces";
+export type Scenario = "ping" | "golden" | "multi" | "stream" | "idle" | "traces";
 
 export interface RunResult {
   scenario: Scenario;
@@ -17,6 +17,8 @@ export interface RunResult {
   /** Requests completed per second (ping: acks; golden/multi: runs done on every connection). */
   throughput?: number;
   eventsPerS?: number;
+  /** stream: `agent_response_chunk` events delivered per second (the scenario's headline figure). */
+  chunksPerS?: number;
   p50Ms?: number;
   p99Ms?: number;
   meanMs?: number;
@@ -28,6 +30,8 @@ export interface RunResult {
   disconnects?: number;
   serverCpuUsPerReq?: number;
   serverMainCpuUsPerReq?: number;
+  /** stream: server CPU (all threads) per chunk delivered. */
+  serverCpuUsPerChunk?: number;
   serverCpuPct?: number;
   serverElu?: number;
   clientCpuPct?: number;
@@ -90,10 +94,12 @@ interface MetricDef {
 const LOAD_METRICS: MetricDef[] = [
   { key: "throughput", label: "throughput (requests/s)", digits: 0, better: "higher" },
   { key: "eventsPerS", label: "events received/s", digits: 0, better: "higher" },
+  { key: "chunksPerS", label: "chunks delivered/s", digits: 0, better: "higher" },
   { key: "p50Ms", label: "latency p50 (ms)", digits: 2, better: "lower" },
   { key: "p99Ms", label: "latency p99 (ms)", digits: 2, better: "lower" },
   { key: "serverCpuUsPerReq", label: "server CPU per request (us)", digits: 1, better: "lower" },
   { key: "serverMainCpuUsPerReq", label: "  of it main thread (us)", digits: 1, better: "lower" },
+  { key: "serverCpuUsPerChunk", label: "server CPU per chunk delivered (us)", digits: 1, better: "lower" },
   { key: "serverCpuPct", label: "server CPU (% of one core)", digits: 0, better: "none" },
   { key: "serverElu", label: "server event-loop utilisation", digits: 2, better: "none" },
   { key: "clientCpuPct", label: "generator CPU (% of one core)", digits: 0, better: "none" },
@@ -126,6 +132,7 @@ export const SCENARIO_TITLES: Record<Scenario, string> = {
   ping: "ping: request -> ack round trip",
   golden: "golden: user_message -> agent_completed (tracing + SQLite persistence on)",
   multi: "multi: many users, two connections each (run events fan out to both)",
+  stream: "stream: start_agent streamer -> agent_completed, chunks delivered per second (target B/A >= 0.8)",
   idle: "idle: open connections (memory per connection, time to connect)",
   traces: "traces: trace events persisted per second (SQLite, batched)",
 };

@@ -71,7 +71,9 @@ export class RunManager {
     this.#remember(run);
     this.#runningByAgent.set(run.agentName, this.runningCount(run.agentName) + 1);
     for (const o of this.#observers) o.onRunStarted?.(run, input.inbound);
-    setImmediate(() => void this.#execute(run, input.agent.runner, input.history));
+    const execute = () => setImmediate(() => void this.#execute(run, input.agent.runner, input.history));
+    if (input.acked) void input.acked.then(execute);
+    else execute();
     return run;
   }
 

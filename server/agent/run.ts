@@ -68,4 +68,6 @@ export interface StartRunInput {
   /** The thread's messages before this run's (for agents that take the conversation). */
   history: (runId: string) => Promise<ThreadTurn[]>;
   inbound: { type: string; message_id: string; payload: Record<string, unknown> };
+  /** Resolved just before the request's ack, which may wait for a commit: the run's events come after it. */
+  acked?: Promise<void>;
 }

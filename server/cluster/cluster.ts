@@ -4,11 +4,15 @@ import type { Namespace, Server as IoServer } from "socket.io";
 import type { Logger } from "../logger";
 import type { TraceSink } from "../trace/tracer";
 import type { DeliveryRecord, RemoteDelivery } from "../transport/delivery";
+import { Presence } from "./presence";
 import { connectRedis, type RedisClient } from "./redis-link";
+import { UserRelay } from "./user-relay";
 
 /** What this node answers when another node asks (its share of the cluster's state). */
 export interface ClusterMember {
   nodeId: string;
+  /** Whether this node holds an open or parked (recoverable) connection of the user. */
+  holdsUser(userId: string): boolean;
   deliverToUser(event: ServerEvent & { user_id: string }): DeliveryRecord[];
   broadcast(event: ServerEvent & { user_id: null }): void;
   acceptTraces(events: TraceEvent[]): void;
@@ -25,28 +29,29 @@ const TRACE_BATCH_MAX = 5000;
 
 /**
  * Several nodes on one Redis: Socket.IO's Redis Streams adapter (which keeps connection-state recovery
- * working) carries cross-node messages. A user's event travels to the other nodes with `serverSideEmit`
- * and each node writes it to its own sockets through its own checked delivery path, so the isolation
- * check always runs on the node that owns the socket. Trace batches, snapshots and recoveries travel
- * the same way. When Redis is away, each node keeps serving its own connections.
+ * working) carries cross-node messages. A user's events travel only to the nodes that hold that user
+ * (presence in Redis, presence.ts), one message per batch per target node (user-relay.ts), and each
+ * node writes them to its own sockets through its own checked delivery path, so the isolation check
+ * always runs on the node that owns the socket. Trace batches, snapshots and recoveries travel through
+ * the adapter (`serverSideEmit`). When Redis is away, each node keeps serving its own connections.
  */
 export class Cluster implements RemoteDelivery, TraceSink {
   readonly #redis: RedisClient;
   readonly #nsp: Namespace;
   readonly #member: ClusterMember;
   readonly #logger: Logger;
+  readonly #presence: Presence;
+  readonly #relay: UserRelay;
   /** Other nodes' traces are relayed in batches; this node's are sent from here. */
   tracesRelayed = 0;
 
-  private constructor(redis: RedisClient, nsp: Namespace, member: ClusterMember, logger: Logger) {
+  private constructor(redis: RedisClient, nsp: Namespace, member: ClusterMember, logger: Logger, presence: Presence, relay: UserRelay) {
     this.#redis = redis;
     this.#nsp = nsp;
     this.#member = member;
     this.#logger = logger;
-    nsp.on("sy:deliver", (event: ServerEvent & { user_id: string }, reply: (r: DeliveryRecord[]) => void) => {
-      const records = member.deliverToUser(event).map((r) => ({ ...r, node_id: member.nodeId }));
-      reply(records);
-    });
+    this.#presence = presence;
+    this.#relay = relay;
     nsp.on("sy:broadcast", (event: ServerEvent & { user_id: null }) => member.broadcast(event));
     nsp.on("sy:traces", (events: TraceEvent[]) => member.acceptTraces(events));
     nsp.on("sy:state", (reply: (s: NodeState) => void) => void member.localState().then(reply));
@@ -74,7 +79,23 @@ export class Cluster implements RemoteDelivery, TraceSink {
         maxLen: 100_000,
       }),
     );
-    return new Cluster(redis, io.of("/"), member, logger);
+    const relay = await UserRelay.start(redis, prefix, member.nodeId, (e) => member.deliverToUser(e), logger);
+    const presence = new Presence(redis, prefix, member.nodeId, (u) => member.holdsUser(u), logger);
+    return new Cluster(redis, io.of("/"), member, logger, presence, relay);
+  }
+
+  /**
+   * A connection of the user opened on this node (called synchronously, before its greeting is sent):
+   * from now on other nodes relay the user's events here.
+   */
+  userOpened(userId: string): void {
+    this.#presence.opened(userId);
+  }
+
+  /** Relay traffic: messages this node published and received, events received, users it claims. */
+  get relayStats(): { sent: number; received: number; eventsReceived: number; usersClaimed: number } {
+    const r = this.#relay;
+    return { sent: r.messagesSent, received: r.messagesReceived, eventsReceived: r.eventsReceived, usersClaimed: this.#presence.size };
   }
 
   /** Whether Redis is reachable now. */
@@ -84,7 +105,7 @@ export class Cluster implements RemoteDelivery, TraceSink {
 
   toUser(event: ServerEvent & { user_id: string }): Promise<DeliveryRecord[]> | null {
     if (!this.healthy) return null;
-    return this.#ask<DeliveryRecord[]>("sy:deliver", event).then((replies) => replies.flat());
+    return this.#relay.send(event);
   }
 
   broadcast(event: ServerEvent & { user_id: null }): void {
@@ -124,6 +145,8 @@ export class Cluster implements RemoteDelivery, TraceSink {
   }
 
   async close(): Promise<void> {
+    await this.#presence.close();
+    await this.#relay.close();
     try {
       if (this.#redis.isReady) await this.#redis.close();
       else {

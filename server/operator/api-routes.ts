@@ -1,5 +1,6 @@
 import { z } from "zod";
 import {
+  ALERT_STATES,
   type ReplayAgentMode,
   REPLAY_AGENT_MODES,
   type ReplayFaults,
@@ -15,7 +16,9 @@ import { toFixture } from "../replay/fixture";
 import { replayView } from "../replay/replay-service";
 import { sessionDetail, sessionSummary } from "../sessions/session-view";
 import type { PrometheusMetrics } from "../stats/prometheus";
+import { type AlertListQuery, type AlertRecord, alertInfo } from "../store/alert-store";
 import type { SessionRecord } from "../store/records";
+import type { Page } from "../store/store-reads";
 import { readJson, SECURITY_HEADERS } from "./http-kit";
 import type { NodeQueries } from "./node-queries";
 import { type ApiRequest, type Route, route } from "./routes";
@@ -60,11 +63,13 @@ export interface OperatorApiDeps {
   tokens: TokenService;
   metrics: PrometheusMetrics;
   nodeId: string;
+  /** GET /api/alerts: the episodes in the database (read off the router's thread on SQLite). */
+  listAlerts: (q: AlertListQuery) => Promise<Page<AlertRecord>>;
   replay: (session: SessionRecord, faults: ReplayFaults, agent: ReplayAgentMode | undefined) => Promise<ReplayResult>;
 }
 
 /** The operator HTTP API (PROTOCOL.md "Operator surfaces"), one route per endpoint of the contract's OperatorApi. */
-export function apiRoutes({ queries, tokens, metrics, nodeId, replay }: OperatorApiDeps): Route[] {
+export function apiRoutes({ queries, tokens, metrics, nodeId, listAlerts, replay }: OperatorApiDeps): Route[] {
   const session = async (r: ApiRequest): Promise<SessionRecord> => {
     const found = await queries.findSession(r.params.id!);
     if (!found) throw new SwitchyardError("NOT_FOUND", `No session ${r.params.id}.`);
@@ -136,6 +141,11 @@ export function apiRoutes({ queries, tokens, metrics, nodeId, replay }: Operator
       const q = query(r, { limit: Limit, before: Cursor, user_id: Id, status: z.enum(SESSION_STATUSES).optional() });
       const p = await queries.listSessions(q);
       return page({ items: p.items.map(sessionSummary), next: p.next });
+    }),
+    route("GET /api/alerts", async (r) => {
+      const q = query(r, { limit: Limit, before: Cursor, state: z.enum(ALERT_STATES).optional() });
+      const p = await listAlerts(q);
+      return page({ items: p.items.map(alertInfo), next: p.next });
     }),
     route("GET /api/sessions/:id", async (r) => ({ body: sessionDetail(await session(r)) })),
     route("POST /api/sessions/:id/replay", async (r) => {

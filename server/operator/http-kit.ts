@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { type IncomingMessage, type ServerResponse, STATUS_CODES } from "node:http";
 import { SwitchyardError } from "../../contract";
 
@@ -9,14 +10,48 @@ export const SECURITY_HEADERS: Record<string, string> = {
   "Cache-Control": "no-store",
 };
 
-/** Headers for dashboard pages: the API's, plus a content security policy in production. */
-export function pageHeaders(production: boolean): Record<string, string> {
+/**
+ * The dashboard's content security policy for one response. Scripts run only from this origin or when they
+ * carry this response's nonce: Next.js puts the nonce it finds in the request's policy on every inline
+ * script it writes (its bootstrap and the `self.__next_f.push(...)` payload), and the root layout puts the
+ * `x-nonce` request header on the theme boot script. No 'unsafe-inline' for scripts, so an injected
+ * `<script>` or event handler does not run. style-src keeps 'unsafe-inline': React's `style` props (the
+ * charts, the virtual lists) are style attributes, which a nonce cannot cover, and a style cannot run code.
+ */
+export function contentSecurityPolicy(nonce: string): string {
+  return [
+    "default-src 'self'",
+    `script-src 'self' 'nonce-${nonce}'`,
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data:",
+    "font-src 'self' data:",
+    "connect-src 'self' ws: wss:",
+    "object-src 'none'",
+    "frame-ancestors 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+  ].join("; ");
+}
+
+/**
+ * Prepares a dashboard page's request and response: the API's security headers (caching left to Next),
+ * and in production a content security policy with a fresh nonce, also set on the request (as
+ * `Content-Security-Policy` and `x-nonce`) for Next.js to read while it renders. Whatever a client sent
+ * in those request headers is dropped first, so a client never chooses the nonce.
+ */
+export function pageSecurity(production: boolean): (req: IncomingMessage, res: ServerResponse) => void {
   const { "Cache-Control": _noStore, ...rest } = SECURITY_HEADERS;
-  if (!production) return rest;
-  return {
-    ...rest,
-    "Content-Security-Policy":
-      "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+  return (req, res) => {
+    delete req.headers["content-security-policy"];
+    delete req.headers["content-security-policy-report-only"];
+    delete req.headers["x-nonce"];
+    for (const [k, v] of Object.entries(rest)) res.setHeader(k, v);
+    if (!production) return;
+    const nonce = randomBytes(16).toString("base64");
+    const policy = contentSecurityPolicy(nonce);
+    req.headers["content-security-policy"] = policy;
+    req.headers["x-nonce"] = nonce;
+    res.setHeader("Content-Security-Policy", policy);
   };
 }
 

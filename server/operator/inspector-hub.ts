@@ -9,7 +9,8 @@ import {
   TraceFilterSchema,
 } from "../../contract";
 import type { TokenService } from "../auth/tokens";
-import type { TraceSink } from "../trace/tracer";
+import type { Tracer, TraceSink } from "../trace/tracer";
+import { EngineQueuedBytes } from "../transport/engine-queued-bytes";
 import { authenticateHandshake, handshakeRefusal } from "../transport/handshake-auth";
 import { FlowAggregate } from "./flow-aggregate";
 import type { NodeQueries } from "./node-queries";
@@ -17,16 +18,21 @@ import type { NodeQueries } from "./node-queries";
 export type InspectorNamespace = Namespace<InspectorClientToServer, InspectorServerToClient>;
 type InspectorSocket = Socket<InspectorClientToServer, InspectorServerToClient>;
 
-/** What the inspector needs: token checks, the read model, its rate cap. */
+/** What the inspector needs: token checks, the read model, its rate cap, its byte bound and the tracer. */
 export interface InspectorDeps {
   tokens: TokenService;
   queries: NodeQueries;
   nodeId: string;
   maxEventsPerS: number;
+  /** OUTBOUND_BUFFER_BYTES: a subscriber holding more unsent bytes is cut as SLOW_CONSUMER. */
+  maxQueuedBytes: number;
+  tracer: Tracer;
 }
 
 interface Subscriber {
   socket: InspectorSocket;
+  operatorId: string;
+  queued: EngineQueuedBytes;
   filter: TraceFilter;
   paused: boolean;
   pending: TraceEvent[];
@@ -50,6 +56,8 @@ export class InspectorHub implements TraceSink {
   readonly #statsTimer: NodeJS.Timeout;
   /** Events a subscriber did not get because of its rate cap. */
   dropped = 0;
+  /** Subscribers cut because they stopped reading (SLOW_CONSUMER). */
+  slowConsumers = 0;
 
   constructor(nsp: InspectorNamespace, deps: InspectorDeps) {
     this.#deps = deps;
@@ -58,6 +66,7 @@ export class InspectorHub implements TraceSink {
         (identity) => {
           if (!identity) return next(handshakeRefusal("UNAUTHORIZED"));
           if (identity.role !== "operator") return next(handshakeRefusal("FORBIDDEN"));
+          socket.data = { operatorId: identity.userId };
           next();
         },
         () => next(handshakeRefusal("UNAUTHORIZED")),
@@ -105,7 +114,18 @@ export class InspectorHub implements TraceSink {
   }
 
   async #onConnection(socket: InspectorSocket): Promise<void> {
-    const sub: Subscriber = { socket, filter: {}, paused: false, pending: [], dropped: 0, windowStart: Date.now(), sentInWindow: 0 };
+    const operatorId = (socket.data as { operatorId?: string }).operatorId ?? "operator";
+    const sub: Subscriber = {
+      socket,
+      operatorId,
+      queued: new EngineQueuedBytes(),
+      filter: {},
+      paused: false,
+      pending: [],
+      dropped: 0,
+      windowStart: Date.now(),
+      sentInWindow: 0,
+    };
     this.#subscribers.set(socket.id, sub);
     socket.on("disconnect", () => this.#subscribers.delete(socket.id));
     socket.on("subscribe", (raw: unknown, ack?: unknown) => {
@@ -138,12 +158,31 @@ export class InspectorHub implements TraceSink {
 
   #sendBatches(): void {
     for (const sub of this.#subscribers.values()) {
+      if (sub.queued.measure(sub.socket.conn) > this.#deps.maxQueuedBytes) {
+        this.#cutSlowConsumer(sub);
+        continue;
+      }
       if (sub.pending.length === 0 && sub.dropped === 0) continue;
       const events = sub.pending;
       sub.pending = [];
       sub.socket.emit("trace", { events, dropped: sub.dropped });
       sub.dropped = 0;
     }
+  }
+
+  /** A subscriber that stopped reading: dropped with its queue, traced, counted (the stats broadcasts included). */
+  #cutSlowConsumer(sub: Subscriber): void {
+    this.#subscribers.delete(sub.socket.id);
+    this.slowConsumers++;
+    this.#deps.tracer.record("connection_closed", {
+      trace_id: `insp_${sub.socket.id}`,
+      user_id: sub.operatorId,
+      connection_id: `insp_${sub.socket.id}`,
+      message_type: "inspector",
+      error: { code: "SLOW_CONSUMER", message: "inspector subscriber's outgoing buffer over its bound" },
+    });
+    sub.socket.disconnect(true);
+    sub.socket.conn.close(true);
   }
 
   async #sendStats(nsp: InspectorNamespace): Promise<void> {

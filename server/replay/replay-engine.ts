@@ -20,7 +20,7 @@ class CollectingWriter implements EventWriter {
     this.events.push(event);
     onAck?.();
   }
-  backlog(): number {
+  queuedBytes(): number {
     return 0;
   }
   close(): void {}

@@ -97,3 +97,21 @@ export class UserRateLimiter {
     for (const [userId, budget] of this.#budgets) if (now - budget.lastUsed >= IDLE_USER_MS) this.#budgets.delete(userId);
   }
 }
+
+/**
+ * Which RATE_LIMITED refusals get traces: the first of each connection in each second. A flood is
+ * throttled at the cost of a counter per message, not two trace rows per message (a client sending 50,000
+ * messages a second would otherwise write 100,000 rows a second and evict everyone else's traces). The
+ * refusals not traced are counted (RouterStats.rateLimitedUntraced, /metrics).
+ */
+export class RefusalTraceGate {
+  readonly #lastTracedSecond = new WeakMap<object, number>();
+
+  /** True when this refusal on `conn` is to be traced (and marks the second as traced). */
+  admit(conn: object, now = Date.now()): boolean {
+    const second = Math.floor(now / 1000);
+    if (this.#lastTracedSecond.get(conn) === second) return false;
+    this.#lastTracedSecond.set(conn, second);
+    return true;
+  }
+}

@@ -7,15 +7,18 @@ import { HandlerInvoker } from "./handler-invoker";
 import { IdempotencyCache } from "./idempotency";
 import { andThen, type MaybePromise, whenReady } from "./maybe-async";
 import { parseEnvelope, peekMessageId, peekType } from "./parse-envelope";
-import { ConnectionRateLimiter, UserRateLimiter } from "./rate-limit";
+import { ConnectionRateLimiter, RefusalTraceGate, UserRateLimiter } from "./rate-limit";
 import type { HandlerRegistry } from "./registry";
 import type { RouterServices } from "./services";
 
 /**
  * Requests that cost more than one message of the rate budget (PROTOCOL.md "Starting the server"): they
- * read the database or aggregate every run of the period.
+ * read the database or aggregate every run of the period, or start a run whose events go to every
+ * connection of the user (a run of 5 events to 10 connections is 50 writes).
  */
 const EXPENSIVE_REQUESTS: Partial<Record<ClientType, number>> = {
+  user_message: 4,
+  start_agent: 4,
   get_thread_history: 5,
   get_quality_metrics: 5,
   generate_quality_report: 10,
@@ -49,6 +52,7 @@ export class Router {
   readonly #limiter: ConnectionRateLimiter;
   readonly #userLimiter: UserRateLimiter;
   readonly #idempotency = new IdempotencyCache<Ack>();
+  readonly #refusalTraces = new RefusalTraceGate();
 
   constructor(services: RouterServices, handlers: HandlerRegistry) {
     this.#services = services;
@@ -78,9 +82,15 @@ export class Router {
     const r: Inbound = { conn, traceId, started, messageId, typeName };
 
     // Fair share first, so that a flood (malformed, or the same message_id again and again) is throttled
-    // before anything else answers it; a RATE_LIMITED message is traced like every refusal.
+    // before anything else answers it. The first RATE_LIMITED refusal of a connection in each second is
+    // traced like every refusal; the rest of that second's are counted only (RefusalTraceGate).
     const limited = this.#limited(conn, 1);
     if (limited) {
+      if (!this.#refusalTraces.admit(conn)) {
+        // A flood: past the first refusal of the second, the connection is not read until the next second.
+        conn.holdReading?.(1000 - (Date.now() % 1000));
+        return respond(this.#refusedUntraced(r, limited));
+      }
       tracer.record("received", { trace_id: traceId, user_id: conn.userId, connection_id: conn.id, message_type: typeName });
       return respond(this.#refused(r, limited));
     }
@@ -110,8 +120,9 @@ export class Router {
     const resolution = this.#handlers.resolve(envelope.type);
     if (resolution.kind !== "handled") return this.#refused(routed, this.#unroutable(envelope.type, resolution.kind));
     const entry = resolution.entry;
-    // Expensive requests count as several messages (the first was counted on arrival).
-    const extra = (EXPENSIVE_REQUESTS[entry.type] ?? 1) - 1;
+    // Expensive requests count as several messages (the first was counted on arrival), never more than a
+    // second's budget of the connection, so that a tiny RATE_LIMIT_PER_S still lets each through in time.
+    const extra = Math.min(EXPENSIVE_REQUESTS[entry.type] ?? 1, this.#services.config.RATE_LIMIT_PER_S) - 1;
     const tooExpensive = extra > 0 ? this.#limited(r.conn, extra) : null;
     if (tooExpensive) return this.#refused({ ...routed, entry }, tooExpensive);
     const { conn, traceId } = r;
@@ -195,6 +206,16 @@ export class Router {
       error: { code, message: err.message },
     });
     const ack: Ack = { ok: false, error: { code, message: err.message }, trace_id: r.traceId };
+    if (r.messageId) ack.message_id = r.messageId;
+    return ack;
+  }
+
+  /** A RATE_LIMITED refusal in a flood: the same ack, counted, no trace rows (its trace_id names no trace). */
+  #refusedUntraced(r: Inbound, err: SwitchyardError): Ack {
+    const { stats } = this.#services;
+    stats.rejected("RATE_LIMITED");
+    stats.rateLimitedUntraced++;
+    const ack: Ack = { ok: false, error: { code: "RATE_LIMITED", message: err.message }, trace_id: r.traceId };
     if (r.messageId) ack.message_id = r.messageId;
     return ack;
   }

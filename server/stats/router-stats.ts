@@ -25,6 +25,8 @@ export class RouterStats {
   messagesRouted = 0;
   /** Messages answered from the idempotency cache (a repeated message_id): no trace of their own. */
   repeated = 0;
+  /** RATE_LIMITED refusals answered without trace rows (all but the first of a connection in a second). */
+  rateLimitedUntraced = 0;
   eventsDelivered = 0;
   errors = 0;
   isolationViolations = 0;

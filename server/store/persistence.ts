@@ -1,13 +1,15 @@
 import { type TraceEvent } from "../../contract";
 import type { Logger } from "../logger";
 import type { TraceSink } from "../trace/tracer";
+import type { AlertListQuery, AlertRecord, RunTally } from "./alert-store";
+import { CommitQueue, settle } from "./commit-queue";
 import { isRoutineHeartbeat } from "./heartbeat-traces";
 import { type Db, reachable } from "./prisma-client";
-import type { MessageRecord, SessionRecord, ThreadRecord } from "./records";
-import { StoreReads } from "./store-reads";
-import { rows } from "./row-mapping";
+import type { MessageRecord, ReplayRecord, SessionRecord, SessionStatus, ThreadRecord } from "./records";
+import { type MessageCursor, type Page, type Reads, type SessionQuery, StoreReads, type TraceQuery } from "./store-reads";
 import type { ThreadPersistence } from "./thread-store";
 import type { BatchWriter } from "./write-batch";
+import { WriteScheduler } from "./write-scheduler";
 
 /** Records and trace rows one flush hands to the writer at most; the rest waits for the next flush. */
 const MAX_RECORDS_PER_FLUSH = 5000;
@@ -18,24 +20,33 @@ export interface PersistenceOptions {
   /** Trace rows waiting for the database at most; beyond it they are dropped and counted. */
   maxQueuedTraces?: number;
   maxQueuedRecords?: number;
+  /** Where the reads run (SQLite: the reader threads of read-worker-pool.ts); by default on `db`. */
+  reads?: Reads;
 }
 
 /**
- * Write-behind persistence: callers enqueue and return at once; a timer hands the queues to the
- * BatchWriter (SQLite: a writer thread; PostgreSQL: Prisma), one transaction per flush. While the
- * database is down, records wait (bounded) and trace rows beyond the bound are dropped and counted;
- * writing resumes by itself when the database is back. Reads go through Prisma.
+ * Persistence through a BatchWriter (SQLite: a writer thread; PostgreSQL: Prisma), one transaction per
+ * write. Threads and messages are group-committed (write-scheduler.ts), so a caller can await its
+ * record's commit (ThreadStore.untilCommitted) for about one transaction; sessions and trace rows are
+ * write-behind, added to a write every `flushMs`, so they may trail the records by one flush. While the
+ * database is down, records wait (bounded), trace rows beyond the bound are dropped and counted, the
+ * timer retries, and writing resumes by itself when the database is back. Reads are StoreReads'
+ * queries, run by `reads` (SQLite: reader threads, see read-worker-pool.ts; PostgreSQL: this Prisma client, already asynchronous).
  */
 export class Persistence extends StoreReads implements ThreadPersistence, TraceSink {
   readonly #writer: BatchWriter;
   readonly #logger: Logger;
   readonly #maxTraces: number;
   readonly #maxRecords: number;
-  #threads: ThreadRecord[] = [];
-  #messages: MessageRecord[] = [];
+  readonly #reads: Reads;
+  readonly #threads: CommitQueue<ThreadRecord>;
+  readonly #messages: CommitQueue<MessageRecord>;
   #sessions = new Map<string, SessionRecord>();
   #traces: TraceEvent[] = [];
-  #flushing: Promise<void> | null = null;
+  readonly #scheduler = new WriteScheduler(
+    (full) => this.#writeQueued(full),
+    () => this.healthy && (this.#threads.length > 0 || this.#messages.length > 0),
+  );
   #timer: NodeJS.Timeout;
   /** Trace rows dropped because the queue was full (database slow or down). */
   tracesDropped = 0;
@@ -54,18 +65,25 @@ export class Persistence extends StoreReads implements ThreadPersistence, TraceS
     this.#logger = logger;
     this.#maxTraces = options.maxQueuedTraces ?? 500_000;
     this.#maxRecords = options.maxQueuedRecords ?? 200_000;
-    this.#timer = setInterval(() => {
-      if (!this.#flushing) void this.#startWrite();
-    }, options.flushMs ?? 200);
+    this.#threads = new CommitQueue(this.#maxRecords);
+    this.#messages = new CommitQueue(this.#maxRecords);
+    this.#reads = options.reads ?? new StoreReads(db);
+    this.#timer = setInterval(() => void this.flush(), options.flushMs ?? 200);
     this.#timer.unref();
   }
 
-  saveThread(thread: ThreadRecord): void {
-    if (this.#threads.length < this.#maxRecords) this.#threads.push(thread);
+  /** Queues a thread; resolves once it is committed (see CommitQueue for what else ends the wait). */
+  saveThread(thread: ThreadRecord): Promise<void> {
+    const committed = this.#threads.push(thread);
+    this.#scheduler.commitSoon();
+    return committed;
   }
 
-  saveMessage(message: MessageRecord): void {
-    if (this.#messages.length < this.#maxRecords) this.#messages.push(message);
+  /** Queues a message; resolves once it is committed (see CommitQueue for what else ends the wait). */
+  saveMessage(message: MessageRecord): Promise<void> {
+    const committed = this.#messages.push(message);
+    this.#scheduler.commitSoon();
+    return committed;
   }
 
   /** Queues the latest state of a session; several updates within one flush become one write. */
@@ -87,32 +105,32 @@ export class Persistence extends StoreReads implements ThreadPersistence, TraceS
     return this.#traces.length;
   }
 
-  /** Writes what is queued now (after the write in progress, if any); one write at a time. */
-  async flush(): Promise<void> {
-    if (this.#flushing) await this.#flushing;
-    await (this.#flushing ?? this.#startWrite());
+  get queuedSessions(): number {
+    return this.#sessions.size;
   }
 
-  #startWrite(): Promise<void> {
-    this.#flushing = this.#writeQueued().finally(() => {
-      this.#flushing = null;
-    });
-    return this.#flushing;
+  /** Writes everything queued now, sessions and traces too (after the write in progress, if any). */
+  flush(): Promise<void> {
+    return this.#scheduler.full();
   }
 
-  #hasQueued(): boolean {
-    return this.#threads.length > 0 || this.#messages.length > 0 || this.#sessions.size > 0 || this.#traces.length > 0;
+  #hasQueued(full = true): boolean {
+    if (this.#threads.length > 0 || this.#messages.length > 0) return true;
+    return full && (this.#sessions.size > 0 || this.#traces.length > 0);
   }
 
-  async #writeQueued(): Promise<void> {
-    if (!this.#hasQueued()) return;
-    const threads = this.#threads.splice(0, MAX_RECORDS_PER_FLUSH);
-    const messages = this.#messages.splice(0, MAX_RECORDS_PER_FLUSH);
-    const sessions = [...this.#sessions.values()].slice(0, MAX_RECORDS_PER_FLUSH);
+  /** One write: the queued threads and messages, and when `full` sessions and traces too. False when the database is unavailable. */
+  async #writeQueued(full: boolean): Promise<boolean> {
+    if (!this.#hasQueued(full)) return true;
+    const threads = this.#threads.take(MAX_RECORDS_PER_FLUSH);
+    const messages = this.#messages.take(MAX_RECORDS_PER_FLUSH);
+    const sessions = full ? [...this.#sessions.values()].slice(0, MAX_RECORDS_PER_FLUSH) : [];
     for (const s of sessions) this.#sessions.delete(s.id);
-    const traces = this.#traces.splice(0, MAX_TRACES_PER_FLUSH);
+    const traces = full ? this.#traces.splice(0, MAX_TRACES_PER_FLUSH) : [];
     try {
-      const outcome = await this.#writer.write({ threads, messages, sessions, traces });
+      const outcome = await this.#writer.write({ threads: threads.rows, messages: messages.rows, sessions, traces });
+      settle(threads);
+      settle(messages);
       this.tracesWritten += traces.length - outcome.refusedTraces;
       this.#markHealthy();
       if (outcome.firstError !== null) {
@@ -124,17 +142,19 @@ export class Persistence extends StoreReads implements ThreadPersistence, TraceS
           "database refused rows; dropped them",
         );
       }
+      return true;
     } catch (err) {
       this.#markUnhealthy(err);
       // Put the batch back in front of anything queued since (bounded; newest session state wins).
-      this.#threads = threads.concat(this.#threads).slice(0, this.#maxRecords);
-      this.#messages = messages.concat(this.#messages).slice(0, this.#maxRecords);
+      this.#threads.putBack(threads);
+      this.#messages.putBack(messages);
       const newer = this.#sessions;
       this.#sessions = new Map(sessions.map((s) => [s.id, s]));
       for (const [id, s] of newer) this.#sessions.set(id, s);
       const room = this.#maxTraces - this.#traces.length;
       this.tracesDropped += Math.max(0, traces.length - room);
       this.#traces = traces.slice(0, Math.max(0, room)).concat(this.#traces);
+      return false;
     }
   }
 
@@ -161,23 +181,52 @@ export class Persistence extends StoreReads implements ThreadPersistence, TraceS
   }
 
   // ---- reads ----
+  // StoreReads' queries, run where `reads` runs them: off the router's thread on SQLite.
 
-  async findThread(id: string): Promise<ThreadRecord | null> {
-    const row = await this.db.thread.findUnique({ where: { id } });
-    return row ? rows.threadFromRow(row) : null;
+  override findThread(id: string): Promise<ThreadRecord | null> {
+    return this.#reads.findThread(id);
   }
 
-  async listMessages(threadId: string, limit: number): Promise<MessageRecord[]> {
-    const found = await this.db.message.findMany({ where: { threadId }, orderBy: { createdAt: "desc" }, take: limit });
-    return found.reverse().map(rows.messageFromRow);
+  override listMessages(threadId: string, limit: number, before?: MessageCursor): Promise<MessageRecord[]> {
+    return this.#reads.listMessages(threadId, limit, before);
+  }
+
+  override listTraces(q: TraceQuery): Promise<Page<TraceEvent>> {
+    return this.#reads.listTraces(q);
+  }
+
+  override listSessions(q: SessionQuery): Promise<Page<SessionRecord>> {
+    return this.#reads.listSessions(q);
+  }
+
+  override countSessions(): Promise<Record<SessionStatus, number>> {
+    return this.#reads.countSessions();
+  }
+
+  override listReplays(sessionId: string, limit: number): Promise<ReplayRecord[]> {
+    return this.#reads.listReplays(sessionId, limit);
+  }
+
+  override findStoredSession(id: string): Promise<SessionRecord | null> {
+    return this.#reads.findStoredSession(id);
+  }
+
+  /** Retention's walk over up to TRACE_RETENTION_ROWS index entries (its deletes stay on `db`). */
+  override traceRowsBoundary(keep: number): Promise<number | null> {
+    return this.#reads.traceRowsBoundary(keep);
+  }
+
+  override listAlerts(q: AlertListQuery): Promise<Page<AlertRecord>> {
+    return this.#reads.listAlerts(q);
+  }
+
+  override runTally(since: number, agent: string | null, withDurations: boolean): Promise<RunTally> {
+    return this.#reads.runTally(since, agent, withDurations);
   }
 
   /** A session: the queued (newest) state when there is one, else the stored row. */
   async findSession(id: string): Promise<SessionRecord | null> {
-    const queued = this.#sessions.get(id);
-    if (queued) return queued;
-    const row = await this.db.session.findUnique({ where: { id } });
-    return row ? rows.sessionFromRow(row) : null;
+    return this.#sessions.get(id) ?? this.#reads.findStoredSession(id);
   }
 
   async close(): Promise<void> {
@@ -188,6 +237,7 @@ export class Persistence extends StoreReads implements ThreadPersistence, TraceS
       if (!this.healthy) break;
     }
     await this.#writer.close();
+    await this.#reads.close?.();
     await this.db.$disconnect();
   }
 }

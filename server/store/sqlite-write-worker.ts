@@ -16,8 +16,9 @@ export type WriterReply =
 const { file, busyTimeoutMs } = workerData as { file: string; busyTimeoutMs: number };
 const db = new Database(file, { timeout: busyTimeoutMs });
 db.pragma("journal_mode = WAL");
-// WAL + NORMAL: a crash never corrupts the file; the last transactions may be lost on power loss,
-// which write-behind persistence already accepts.
+// WAL + NORMAL: a transaction is in the WAL file (the OS's page cache) before the reply says committed,
+// so it survives a crash of the process (kill -9), which acks rely on; a power loss or OS crash may lose
+// the last transactions (the WAL is synced at checkpoints only), and never corrupts the file.
 db.pragma("synchronous = NORMAL");
 // Trace indexes outgrow the default 2 MB page cache within seconds of load.
 db.pragma("cache_size = -65536");

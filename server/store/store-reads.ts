@@ -1,7 +1,8 @@
 import type { Prisma } from "@prisma/client";
 import type { TraceEvent } from "../../contract";
+import { type AlertListQuery, type AlertRecord, listAlertRows, type RunTally, runTallySince } from "./alert-store";
 import type { Db } from "./prisma-client";
-import type { ReplayRecord, SessionRecord, SessionStatus } from "./records";
+import type { MessageRecord, ReplayRecord, SessionRecord, SessionStatus, ThreadRecord } from "./records";
 import { rows } from "./row-mapping";
 
 export interface TraceQuery {
@@ -20,6 +21,12 @@ export interface SessionQuery {
   user_id?: string;
   limit: number;
   before?: string;
+}
+
+/** Where a page of a thread's history ends: messages strictly older than this one. */
+export interface MessageCursor {
+  createdAt: number;
+  id: string;
 }
 
 /** A page of a newest-first list and the cursor of the next page. */
@@ -42,12 +49,40 @@ export class StoreReads {
     if (q.user_id) where.userId = q.user_id;
     const cursor = parseCursor(q.before);
     if (cursor) {
+      // `lte` bounds the index range, so that a deep page seeks instead of walking every newer row.
+      where.startedAt = { lte: new Date(cursor.t) };
       where.OR = [{ startedAt: { lt: new Date(cursor.t) } }, { startedAt: new Date(cursor.t), id: { lt: cursor.k } }];
     }
     const found = await this.db.session.findMany({ where, orderBy: [{ startedAt: "desc" }, { id: "desc" }], take: q.limit + 1 });
     const items = found.slice(0, q.limit).map(rows.sessionFromRow);
     const last = items.at(-1);
     return { items, next: found.length > q.limit && last ? `${last.startedAt}_${last.id}` : null };
+  }
+
+  /** A session's stored row (Persistence answers from its queue first). */
+  async findStoredSession(id: string): Promise<SessionRecord | null> {
+    const row = await this.db.session.findUnique({ where: { id } });
+    return row ? rows.sessionFromRow(row) : null;
+  }
+
+  async findThread(id: string): Promise<ThreadRecord | null> {
+    const row = await this.db.thread.findUnique({ where: { id } });
+    return row ? rows.threadFromRow(row) : null;
+  }
+
+  /**
+   * The newest `limit` messages of a thread strictly older than `before` (all when absent), returned
+   * oldest first; the order is (createdAt, id), so that messages of one millisecond page without a gap.
+   */
+  async listMessages(threadId: string, limit: number, before?: MessageCursor): Promise<MessageRecord[]> {
+    const where: Prisma.MessageWhereInput = { threadId };
+    if (before) {
+      const at = new Date(before.createdAt);
+      where.createdAt = { lte: at };
+      where.OR = [{ createdAt: { lt: at } }, { createdAt: at, id: { lt: before.id } }];
+    }
+    const found = await this.db.message.findMany({ where, orderBy: [{ createdAt: "desc" }, { id: "desc" }], take: limit });
+    return found.reverse().map(rows.messageFromRow);
   }
 
   async countSessions(): Promise<Record<SessionStatus, number>> {
@@ -67,6 +102,7 @@ export class StoreReads {
     if (q.trace_id) where.traceId = q.trace_id;
     const cursor = parseCursor(q.before);
     if (cursor) {
+      where.ts = { lte: BigInt(cursor.t) };
       where.OR = [{ ts: { lt: BigInt(cursor.t) } }, { ts: BigInt(cursor.t), seq: { lt: BigInt(cursor.k) } }];
     }
     const found = await this.db.trace.findMany({ where, orderBy: [{ ts: "desc" }, { seq: "desc" }], take: q.limit + 1 });
@@ -104,19 +140,30 @@ export class StoreReads {
     }));
   }
 
+  /** GET /api/alerts (alert-store.ts). */
+  listAlerts(q: AlertListQuery): Promise<Page<AlertRecord>> {
+    return listAlertRows(this.db, q);
+  }
+
+  /** The runs the run-based alert rules measure (alert-store.ts). */
+  runTally(since: number, agent: string | null, withDurations: boolean): Promise<RunTally> {
+    return runTallySince(this.db, since, agent, withDurations);
+  }
+
+  /** The `ts` of the first trace row past the newest `keep` (null when there are no more): a walk of `keep` index entries. */
+  async traceRowsBoundary(keep: number): Promise<number | null> {
+    const found = await this.db.trace.findMany({ orderBy: [{ ts: "desc" }, { seq: "desc" }], skip: keep, take: 1, select: { ts: true } });
+    return found[0] ? Number(found[0].ts) : null;
+  }
+
   /** Retention: traces older than `traceDays` or beyond the newest `traceRows`; sessions older than `sessionDays`. */
   async enforceRetention(traceDays: number, traceRows: number, sessionDays: number): Promise<{ traces: number; sessions: number }> {
     const now = Date.now();
     let traces = 0;
     if (traceDays > 0) traces += (await this.db.trace.deleteMany({ where: { ts: { lt: BigInt(now - traceDays * 86_400_000) } } })).count;
     if (traceRows > 0) {
-      const boundary = await this.db.trace.findMany({
-        orderBy: [{ ts: "desc" }, { seq: "desc" }],
-        skip: traceRows,
-        take: 1,
-        select: { ts: true },
-      });
-      if (boundary[0]) traces += (await this.db.trace.deleteMany({ where: { ts: { lte: boundary[0].ts } } })).count;
+      const boundary = await this.traceRowsBoundary(traceRows);
+      if (boundary !== null) traces += (await this.db.trace.deleteMany({ where: { ts: { lte: BigInt(boundary) } } })).count;
     }
     let sessions = 0;
     if (sessionDays > 0) {
@@ -127,6 +174,24 @@ export class StoreReads {
     return { traces, sessions };
   }
 }
+
+/** The reads that may run elsewhere than on the router's thread (SQLite: read-worker-pool.ts). */
+export const READ_METHODS = [
+  "listSessions",
+  "countSessions",
+  "listTraces",
+  "listReplays",
+  "findStoredSession",
+  "findThread",
+  "listMessages",
+  "traceRowsBoundary",
+  "listAlerts",
+  "runTally",
+] as const satisfies readonly (keyof StoreReads)[];
+export type ReadMethod = (typeof READ_METHODS)[number];
+
+/** Where Persistence sends its reads: a StoreReads on its own client, or the read worker threads. */
+export type Reads = Pick<StoreReads, ReadMethod> & { close?(): Promise<void> };
 
 function parseCursor(before: string | undefined): { t: number; k: string } | null {
   if (!before) return null;

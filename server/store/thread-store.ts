@@ -1,12 +1,27 @@
 import { randomUUID } from "node:crypto";
+import { newMessageId } from "./message-id";
+import { byHistoryOrder, type HistoryCursor, isBefore } from "./history-page";
 import type { MessageRecord, ThreadRecord } from "./records";
 
 /** What the thread store needs from the database. */
 export interface ThreadPersistence {
-  saveThread(thread: ThreadRecord): void;
-  saveMessage(message: MessageRecord): void;
+  /** Queues the thread; the promise (a store with a database) resolves once it is committed. */
+  saveThread(thread: ThreadRecord): Promise<void> | void;
+  /** Queues the message; the promise (a store with a database) resolves once it is committed. */
+  saveMessage(message: MessageRecord): Promise<void> | void;
+  /** False while the database is known to be unavailable (its last write failed). */
+  readonly healthy?: boolean;
   findThread(id: string): Promise<ThreadRecord | null>;
-  listMessages(threadId: string, limit: number): Promise<MessageRecord[]>;
+  listMessages(threadId: string, limit: number, before?: { createdAt: number; id: string }): Promise<MessageRecord[]>;
+}
+
+/** How long an ack waits for its records' commit at most; past it the ack goes and the records stay queued. */
+export const COMMIT_WAIT_MS = 2000;
+
+/** A record just stored, and its commit (ThreadStore.untilCommitted waits for it, bounded). */
+export interface Stored<T> {
+  record: T;
+  committed: Promise<void>;
 }
 
 const CACHED_THREADS = 100_000;
@@ -14,29 +29,50 @@ const CACHED_MESSAGES_PER_THREAD = 200;
 const TRIM_STEP = 50;
 
 /**
- * Threads and their messages: a bounded in-memory cache in front of write-behind persistence, so the
- * ownership check on the hot path is a Map lookup for any thread this node has seen.
+ * Threads and their messages: a bounded in-memory cache in front of persistence, so the ownership check
+ * on the hot path is a Map lookup for any thread this node has seen. Every record is queued for the
+ * database at once (group commit); the handlers that ack a user's message or a created thread wait for
+ * its commit first (untilCommitted).
  */
 export class ThreadStore {
   readonly #persistence: ThreadPersistence;
   readonly #threads = new Map<string, ThreadRecord>();
   readonly #messages = new Map<string, MessageRecord[]>();
 
+  /** Acks answered before their records were committed: the wait ran out, or the database was known to be down. */
+  acksBeforeCommit = 0;
+
   constructor(persistence: ThreadPersistence) {
     this.#persistence = persistence;
   }
 
   /** Creates a thread owned by `userId`. */
-  create(userId: string, title: string | undefined): ThreadRecord {
+  create(userId: string, title: string | undefined): Stored<ThreadRecord> {
     return this.createWithId(`thr_${randomUUID()}`, userId, title);
   }
 
   /** Creates a thread under an id the caller derived (an AG-UI client's threadId, namespaced per user). */
-  createWithId(id: string, userId: string, title: string | undefined): ThreadRecord {
+  createWithId(id: string, userId: string, title: string | undefined): Stored<ThreadRecord> {
     const thread: ThreadRecord = { id, userId, title: title?.trim() || "New thread", createdAt: Date.now() };
     this.#remember(thread, true);
-    this.#persistence.saveThread(thread);
-    return thread;
+    return { record: thread, committed: Promise.resolve(this.#persistence.saveThread(thread)) };
+  }
+
+  /**
+   * Waits for records' commit before their ack: at most COMMIT_WAIT_MS, and not at all while the
+   * database is known to be down (routing goes on through an outage, the records stay queued). An ack
+   * answered before its records' commit is counted (acksBeforeCommit).
+   */
+  async untilCommitted(...commits: Promise<void>[]): Promise<void> {
+    if (this.#persistence.healthy === false) {
+      this.acksBeforeCommit++;
+      return;
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const ranOut = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), COMMIT_WAIT_MS)));
+    const late = await Promise.race([Promise.all(commits).then(() => false), ranOut]);
+    clearTimeout(timer);
+    if (late) this.acksBeforeCommit++;
   }
 
   /** The thread, from memory or the database; null when it does not exist. */
@@ -49,8 +85,8 @@ export class ThreadStore {
   }
 
   /** Appends a message to a thread's history. */
-  append(message: Omit<MessageRecord, "id" | "createdAt">): MessageRecord {
-    const record: MessageRecord = { ...message, id: `msg_${randomUUID()}`, createdAt: Date.now() };
+  append(message: Omit<MessageRecord, "id" | "createdAt">): Stored<MessageRecord> {
+    const record: MessageRecord = { ...message, id: newMessageId(), createdAt: Date.now() };
     const list = this.#messages.get(record.threadId);
     if (list) {
       list.push(record);
@@ -60,15 +96,18 @@ export class ThreadStore {
         this.#completeInMemory.delete(record.threadId);
       }
     }
-    this.#persistence.saveMessage(record);
-    return record;
+    return { record, committed: Promise.resolve(this.#persistence.saveMessage(record)) };
   }
 
-  /** The last `limit` messages of a thread, oldest first. */
-  async history(threadId: string, limit: number): Promise<MessageRecord[]> {
+  /** The last `limit` messages of a thread before the cursor (when given), oldest first in (createdAt, id) order. */
+  async history(threadId: string, limit: number, before?: HistoryCursor): Promise<MessageRecord[]> {
     const cached = this.#messages.get(threadId);
-    if (cached && (cached.length >= limit || this.#completeInMemory.has(threadId))) return cached.slice(-limit);
-    return this.#persistence.listMessages(threadId, limit);
+    if (cached) {
+      // The cache holds the thread's newest messages: it answers when it has `limit` of them before the cursor.
+      const older = (before ? cached.filter((m) => isBefore(m, before)) : cached.slice()).sort(byHistoryOrder);
+      if (older.length >= limit || this.#completeInMemory.has(threadId)) return older.slice(-limit);
+    }
+    return this.#persistence.listMessages(threadId, limit, before);
   }
 
   /** Threads created on this node since start have their whole history in memory (until it overflows). */

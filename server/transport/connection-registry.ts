@@ -24,6 +24,8 @@ export interface Connection {
   writer: EventWriter;
   /** The router's rate-limit state for this connection (set on its first message). */
   rateBucket?: RateBucket;
+  /** Stops reading the connection for `ms` (a flood past its rate budget); absent where it cannot be paused. */
+  holdReading?: (ms: number) => void;
 }
 
 /** The one connection registry: user -> connections and connection -> user, both O(1). */

@@ -20,8 +20,8 @@ export interface RemoteDelivery {
   broadcast(event: ServerEvent & { user_id: null }): void;
 }
 
-/** Packets a connection may have queued before it is cut as a slow consumer. */
-export const SLOW_CONSUMER_BACKLOG = 2000;
+/** The default of OUTBOUND_BUFFER_BYTES: unsent bytes a connection may hold before it is cut as a slow consumer. */
+export const DEFAULT_OUTBOUND_BUFFER_BYTES = 4 << 20;
 
 /**
  * The one delivery path. Every event to a client goes through here, and every socket write is preceded
@@ -33,12 +33,14 @@ export class Delivery {
   readonly #tracer: Tracer;
   readonly #stats: RouterStats;
   readonly #observers: DeliveryObserver[] = [];
+  readonly #maxQueuedBytes: number;
   #remote: RemoteDelivery | null = null;
 
-  constructor(registry: ConnectionRegistry, tracer: Tracer, stats: RouterStats) {
+  constructor(registry: ConnectionRegistry, tracer: Tracer, stats: RouterStats, maxQueuedBytes = DEFAULT_OUTBOUND_BUFFER_BYTES) {
     this.#registry = registry;
     this.#tracer = tracer;
     this.#stats = stats;
+    this.#maxQueuedBytes = maxQueuedBytes;
   }
 
   observe(observer: DeliveryObserver): void {
@@ -138,7 +140,7 @@ export class Delivery {
 
   #write(conn: Connection, event: ServerEvent, isBroadcast: boolean): DeliveryRecord {
     if (!this.#owned(conn, event, isBroadcast)) return { connection_id: conn.id, delivered: false };
-    if (conn.writer.backlog() > SLOW_CONSUMER_BACKLOG) {
+    if (conn.writer.queuedBytes() > this.#maxQueuedBytes) {
       conn.writer.close("SLOW_CONSUMER");
       this.#undelivered(event, conn.id, "SLOW_CONSUMER");
       return { connection_id: conn.id, delivered: false };

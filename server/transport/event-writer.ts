@@ -4,8 +4,8 @@ import type { ServerEvent } from "../../contract";
 export interface EventWriter {
   /** Writes the event; `onAck` is called when the client acknowledges (opt-in acks only). */
   write(event: ServerEvent, onAck?: () => void): void;
-  /** Packets queued for this connection and not yet flushed to the network. */
-  backlog(): number;
+  /** Bytes written to this connection and not yet handed to the network (the slow-consumer bound compares it). */
+  queuedBytes(): number;
   /** Closes the connection from the server side with a reason. */
   close(reason: string): void;
 }

@@ -1,6 +1,7 @@
 import type { AnyServerEvent, ServerEvent } from "../../contract";
 import type { EventWriter } from "./event-writer";
 import type { ChatSocket } from "./chat-socket";
+import { EngineQueuedBytes } from "./engine-queued-bytes";
 
 /** How long the server waits for an opt-in client ack before forgetting it. */
 export const ACK_TIMEOUT_MS = 10_000;
@@ -9,6 +10,7 @@ export const ACK_TIMEOUT_MS = 10_000;
 export class SocketWriter implements EventWriter {
   readonly #socket: ChatSocket;
   readonly #localOnly: () => boolean;
+  readonly #queued = new EngineQueuedBytes();
 
   /**
    * `localOnly` says when the cluster is unreachable: with connection-state recovery on, Socket.IO
@@ -39,15 +41,15 @@ export class SocketWriter implements EventWriter {
     }
   }
 
-  backlog(): number {
-    return (this.#socket.conn as unknown as { writeBuffer?: unknown[] }).writeBuffer?.length ?? 0;
+  queuedBytes(): number {
+    return this.#queued.measure(this.#socket.conn);
   }
 
   close(reason: string): void {
     this.#socket.data.closeReason = reason;
     this.#socket.disconnect(true);
     // A client that stopped reading never drains its buffer: drop the transport now instead of
-    // letting engine.io wait for a drain that will not come (and hold ~2000 queued packets).
+    // letting engine.io wait for a drain that will not come (and hold its queued bytes).
     this.#socket.conn.close(true);
   }
 }

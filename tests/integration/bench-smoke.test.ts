@@ -1,6 +1,8 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
+import { PG_ADMIN_URL } from "../support/postgres";
+import { freePort, PrivateRedis } from "../support/private-redis";
 
 const run = promisify(execFile);
 
@@ -15,6 +17,7 @@ interface BenchJson {
     string,
     {
       throughput?: { ratio: number };
+      chunksPerS?: { ratio: number };
       rssPerConnKB?: { ratio: number };
       opened?: { raw: { median: number }; switchyard: { median: number } };
     }
@@ -49,11 +52,15 @@ describe("npm run bench (smoke)", () => {
       "golden:switchyard:true",
       "multi:raw:true",
       "multi:switchyard:true",
+      "stream:raw:true",
+      "stream:switchyard:true",
       "idle:raw:true",
       "idle:switchyard:true",
       "traces:switchyard:true",
     ]);
     for (const scenario of ["ping", "golden", "multi"]) expect(result.summaries[scenario]?.throughput?.ratio).toBeGreaterThan(0);
+    // A streamer run lasts longer than the smoke's one-second window on a busy machine: chunks flowed on both.
+    expect(result.summaries.stream?.chunksPerS?.ratio).toBeGreaterThan(0);
     // Every idle socket connected on both servers, and the memory ratio is reported. Its value is a
     // measurement (with 200 sockets the RSS delta is within GC noise, even negative), so it is not asserted.
     expect(result.summaries.idle?.opened).toMatchObject({ raw: { median: 200 }, switchyard: { median: 200 } });
@@ -61,6 +68,37 @@ describe("npm run bench (smoke)", () => {
     const traces = result.runs.find((r) => r.scenario === "traces");
     expect(traces?.floodMax?.persistedPerS).toBeGreaterThan(0);
     expect(traces?.floodMax?.dropped).toBe(0);
+  });
+
+  it("npm run bench:cluster reports server CPU per run for one node, two split and two shared", { timeout: 180_000 }, async () => {
+    const redis = new PrivateRedis(await freePort());
+    await redis.start();
+    try {
+      const { stdout } = await run(
+        "npx",
+        ["tsx", "scripts/bench/cluster-bench.ts", "--json", "--modes", "pg-1,split-2,cross-2", "--users", "4", "--rounds", "1"].concat([
+          "--duration",
+          "1",
+          "--warmup",
+          "0",
+          "--quiet-wait",
+          "0",
+          "--redis",
+          redis.url,
+          "--pg",
+          PG_ADMIN_URL.replace(/\/[^/]*$/, ""),
+        ]),
+        { cwd: process.cwd(), maxBuffer: 8 * 1024 * 1024, env: { ...process.env, NODE_ENV: "production" } },
+      );
+      const result = JSON.parse(stdout) as {
+        runs: { mode: string; ok: boolean }[];
+        summaries: { mode: string; serverCpuRatio?: number }[];
+      };
+      expect(result.runs.map((r) => `${r.mode}:${r.ok}`)).toEqual(["pg-1:true", "split-2:true", "cross-2:true"]);
+      for (const s of result.summaries) expect(Number.isFinite(s.serverCpuRatio)).toBe(true);
+    } finally {
+      await redis.stop();
+    }
   });
 
   it("npm run bench:agents runs its three scenarios against a real node and AG-UI agent", { timeout: 120_000 }, async () => {

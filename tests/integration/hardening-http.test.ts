@@ -1,10 +1,17 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Writable } from "node:stream";
+import { getScriptNonceFromHeaders } from "next/dist/server/app-render/get-script-nonce-from-header";
 import pino from "pino";
 import { io } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { loadConfig } from "../../server/env";
 import type * as LoggerModule from "../../server/logger";
+import { createLogger } from "../../server/logger";
+import { SwitchyardNode } from "../../server/node";
 import { badTokens, tryHandshake } from "../support/fuzz-hardening";
-import { apiJson, runToEnd, sessionWhen, sleep, startTestNode, tryConnect, type TestNode } from "../support/test-node";
+import { apiJson, runToEnd, sessionWhen, sleep, startTestNode, testNodeEnv, tryConnect, type TestNode } from "../support/test-node";
 
 /**
  * HTTP hardening (issue 8; PROTOCOL.md "Operator surfaces", "Dashboard"): the login cookie's
@@ -392,5 +399,59 @@ describe("tokens never reach logs or traces", () => {
       const text = await (await t.api(path)).text();
       for (const tok of [opToken, userToken]) expect({ path, leaked: text.includes(tok.split(".")[2]!) }).toEqual({ path, leaked: false });
     }
+  });
+});
+
+describe("the console's content security policy (production)", () => {
+  // A production node whose page handler (Next.js, in server/index.ts) is a stand-in answering with the
+  // request headers Next.js reads: the nonce of the response's policy must reach it (issue 16).
+  let node: SwitchyardNode;
+  let url: string;
+  let dataDir: string;
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), "switchyard-csp-"));
+    const config = loadConfig({ ...testNodeEnv(dataDir), NODE_ENV: "production" });
+    node = await SwitchyardNode.create({
+      config,
+      logger: createLogger(config.LOG_LEVEL, config.NODE_ID),
+      pageHandler: (req, res) => void res.end(JSON.stringify(req.headers)),
+    });
+    url = `http://127.0.0.1:${await node.listen(0, "127.0.0.1")}`;
+  });
+  afterAll(async () => {
+    await node?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const page = async (headers: Record<string, string> = {}) => {
+    const res = await fetch(`${url}/sessions`, { headers });
+    const policy = res.headers.get("content-security-policy") ?? "";
+    const scriptSrc = policy
+      .split(";")
+      .map((d) => d.trim())
+      .find((d) => d.startsWith("script-src"));
+    return { policy, scriptSrc, seenByNext: (await res.json()) as Record<string, string> };
+  };
+
+  it("script-src has no 'unsafe-inline', only 'self' and a fresh nonce, which Next.js reads from the request", async () => {
+    const first = await page();
+    const second = await page();
+    for (const { policy, scriptSrc, seenByNext } of [first, second]) {
+      expect(scriptSrc).not.toContain("unsafe-inline");
+      expect(scriptSrc).toMatch(/^script-src 'self' 'nonce-[A-Za-z0-9+/]{22}=='$/);
+      expect(policy).toContain("object-src 'none'");
+      const nonce = getScriptNonceFromHeaders(seenByNext);
+      expect(scriptSrc).toContain(`'nonce-${nonce}'`);
+      expect(seenByNext["x-nonce"]).toBe(nonce);
+    }
+    expect(first.scriptSrc).not.toBe(second.scriptSrc);
+  });
+
+  it("a client cannot choose the nonce: its own policy and x-nonce request headers are replaced", async () => {
+    const chosen = "AAAAAAAAAAAAAAAAAAAAAA==";
+    const { scriptSrc, seenByNext } = await page({ "Content-Security-Policy": `script-src 'nonce-${chosen}'`, "X-Nonce": chosen });
+    expect(scriptSrc).not.toContain(chosen);
+    expect(getScriptNonceFromHeaders(seenByNext)).not.toBe(chosen);
+    expect(seenByNext["x-nonce"]).not.toBe(chosen);
   });
 });

@@ -62,8 +62,8 @@ const session = (id: string, startedAt: number, extra: Partial<SessionRecord> = 
 
 describe("SQLite writer thread", () => {
   it("writes threads, messages, sessions and traces that Prisma reads back as written", async () => {
-    p.saveThread({ id: "thr_w", userId: "writer-user", title: "a thread", createdAt: 1_800_000_000_123 });
-    p.saveMessage({
+    void p.saveThread({ id: "thr_w", userId: "writer-user", title: "a thread", createdAt: 1_800_000_000_123 });
+    void p.saveMessage({
       id: "msg_w1",
       threadId: "thr_w",
       userId: "writer-user",
@@ -72,7 +72,7 @@ describe("SQLite writer thread", () => {
       content: "hello",
       createdAt: 1_800_000_000_200,
     });
-    p.saveMessage({
+    void p.saveMessage({
       id: "msg_w2",
       threadId: "thr_w",
       userId: "writer-user",
@@ -120,8 +120,8 @@ describe("SQLite writer thread", () => {
     // A duplicate trace id inside a multi-row chunk, one in the single-row tail, and a duplicate thread.
     const chunk = Array.from({ length: TRACE_ROWS_PER_STATEMENT }, (_, i) => trace(i === 7 ? "w.1" : `salvage.${i}`));
     const tail = [trace("salvage.tail.0"), trace("w.2"), trace("salvage.tail.1")];
-    p.saveThread({ id: "thr_w", userId: "writer-user", title: "a duplicate", createdAt: 1_800_000_000_500 });
-    p.saveThread({ id: "thr_w2", userId: "writer-user", title: "a new thread", createdAt: 1_800_000_000_500 });
+    void p.saveThread({ id: "thr_w", userId: "writer-user", title: "a duplicate", createdAt: 1_800_000_000_500 });
+    void p.saveThread({ id: "thr_w2", userId: "writer-user", title: "a new thread", createdAt: 1_800_000_000_500 });
     p.accept([...chunk, ...tail]);
     await p.flush();
     expect(p.healthy).toBe(true);
@@ -133,7 +133,7 @@ describe("SQLite writer thread", () => {
   });
 
   it("stores text no database accepts as is (lone surrogates, U+0000) in a form it does", async () => {
-    p.saveMessage({
+    void p.saveMessage({
       id: "msg_bad",
       threadId: "thr_w",
       userId: "writer-user",

@@ -315,7 +315,7 @@ describe("/ws slow consumer", () => {
   let t: TestNode;
   const ws = opener(() => t);
   beforeAll(async () => {
-    t = await startTestNode({ RATE_LIMIT_PER_S: "100000", RATE_LIMIT_BURST: "100000" });
+    t = await startTestNode({ RATE_LIMIT_PER_S: "100000", RATE_LIMIT_BURST: "100000", OUTBOUND_BUFFER_BYTES: String(1 << 20) });
   });
   afterAll(async () => {
     ws.closeAll();
@@ -341,7 +341,9 @@ describe("/ws slow consumer", () => {
     slow.rawSocket().pause();
     const runs: string[] = [];
     for (let i = 0; i < 20 && t.node.parts.connections.get(slow.connectionId); i++) {
-      slow.ws.send(JSON.stringify({ type: "get_thread_history", payload: { thread_id: threadId, limit: 200 } }));
+      // Pages of 256 KiB: five a round pass the 1 MiB bound and the kernel's socket buffers within a few rounds.
+      for (let k = 0; k < 5; k++)
+        slow.ws.send(JSON.stringify({ type: "get_thread_history", payload: { thread_id: threadId, limit: 200 } }));
       await sleep(50);
       const ack = await sibling.send({ type: "user_message", payload: { content: `what is ${i} * 3?` } });
       runs.push(ack.run_id as string);

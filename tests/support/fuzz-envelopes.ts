@@ -671,8 +671,9 @@ export function generateCase(rng: Rng, n: number, world: FuzzWorld): FuzzCase {
           base = ok("ping");
           break;
         case "nested":
+          // Two attachments: a message may carry at most one (issue 16).
           env = { type: "validate_content", payload: { content: "hello", extra: [{ blob }, blob] } };
-          base = ok("validate_content");
+          base = err("INVALID_MESSAGE");
           break;
         case "content":
           env = { type: rng.pick(["user_message", "validate_content", "start_agent"]), payload: { content: blob } };

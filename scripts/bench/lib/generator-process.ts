@@ -58,6 +58,7 @@ export function mergeReports(parts: LoadReport[]): LoadReport {
     windowMs: Math.max(...parts.map((p) => p.windowMs)),
     completed: 0,
     events: 0,
+    chunks: 0,
     errors: 0,
     errorCodes: {},
     timeouts: 0,
@@ -70,6 +71,7 @@ export function mergeReports(parts: LoadReport[]): LoadReport {
   for (const p of parts) {
     out.completed += p.completed;
     out.events += p.events;
+    out.chunks += p.chunks ?? 0;
     out.errors += p.errors;
     out.timeouts += p.timeouts;
     out.badRuns += p.badRuns;

@@ -7,6 +7,8 @@
 //   multi   as golden, user has several connections, requests go to one of them (rotating, or always the
 //           first), and a request is done when agent_completed reached all of them; every run's five
 //           events must arrive in seq order on each (else it counts as a bad run)
+//   stream  emit start_agent (agent `streamer`) -> ack (run_id) -> agent_completed; the run's events (34 of
+//           them agent_response_chunk) must arrive in seq order with no gap; chunks are counted
 //   idle    connect only
 // Only the orchestrator decides when the measured window starts ("mark") and ends ("stop").
 import { performance } from "node:perf_hooks";

@@ -4,9 +4,10 @@ import type { Logger } from "../../logger";
 import type { AgentRunContext, AgentRunner } from "../agent-runner";
 import { AgentFailure } from "../agent-failure";
 import { functionTools, initialMessages, turnRequest } from "./chat-request";
-import { runModelTurn } from "./model-turn";
+import { runModelTurn, type TurnResult } from "./model-turn";
 import { apiKeyOf, createClient, type OpenAiDeclaration, PLACEHOLDER_API_KEY } from "./openai-client";
 import { executeToolCall } from "./tool-execution";
+import type { ModelTurnObserver } from "./turn-observer";
 
 /**
  * An agent that speaks the OpenAI chat completions API, streamed (PROTOCOL.md "Agents"): per model turn
@@ -21,11 +22,17 @@ export class OpenAiAgent implements AgentRunner {
   readonly #decl: OpenAiDeclaration;
   readonly #logger: Logger;
   #warnedNoKey = false;
+  readonly #turnObservers: ModelTurnObserver[] = [];
 
   constructor(decl: OpenAiDeclaration, logger: Logger) {
     this.name = decl.name;
     this.#decl = decl;
     this.#logger = logger;
+  }
+
+  /** Tells `observer` of every model turn (node-wiring: the OpenTelemetry export's `chat` spans). */
+  observeTurns(observer: ModelTurnObserver): void {
+    this.#turnObservers.push(observer);
   }
 
   async run(ctx: AgentRunContext): Promise<void> {
@@ -55,6 +62,23 @@ export class OpenAiAgent implements AgentRunner {
         reasoning: `Model turn ${step} of at most ${decl.max_steps}: asking ${truncate(decl.model, 80)}${step > 1 ? " with the tool results" : ""}.`,
         step_number: step,
       });
+      const turnStarted = ctx.now();
+      const report = (turn: TurnResult | null, errorCode: string | null) => {
+        for (const o of this.#turnObservers) {
+          o.onModelTurn({
+            runId: ctx.runId,
+            step,
+            model: decl.model,
+            startedAt: turnStarted,
+            endedAt: ctx.now(),
+            usage: turn?.usage ?? null,
+            finishReason: turn?.finishReason ?? null,
+            errorCode,
+            content: turn?.content ?? "",
+            toolCalls: turn?.toolCalls ?? [],
+          });
+        }
+      };
       const turn = await runModelTurn({
         ctx,
         client,
@@ -62,8 +86,12 @@ export class OpenAiAgent implements AgentRunner {
         timeoutMs: decl.timeout_ms,
         messageId: `${ctx.runId}:turn-${step}`,
         fallbackToolCallId: (index) => `${ctx.runId}:call-${step}-${index}`,
+      }).catch((err: unknown) => {
+        if (err instanceof AgentFailure && !ctx.signal.aborted) report(null, err.code);
+        throw err;
       });
       if (!turn || ctx.signal.aborted) return;
+      report(turn, null);
       if (turn.usage) {
         reported = true;
         usage.input_tokens += turn.usage.input_tokens;

@@ -5,8 +5,12 @@ import { defineHandler, type HandlerFamily, type HandlerResult, type RequestCont
 /** Earlier messages of the thread an external agent receives with a run. */
 const HISTORY_TURNS = 50;
 
-/** Starts a run for the requesting user: creates the thread when none is given, then runs the agent. */
-function startRun(ctx: RequestContext, content: string, agentName: string | undefined): HandlerResult {
+/**
+ * Starts a run for the requesting user: creates the thread when none is given, then runs the agent. The
+ * ack waits for the commit of the user's message (and of the thread it created); the run's events
+ * begin after the ack, as always.
+ */
+async function startRun(ctx: RequestContext, content: string, agentName: string | undefined): Promise<HandlerResult> {
   // Fault injection: the handler fails before any run starts (no session is created).
   if (ctx.faults?.throw) throw new Error("simulated handler failure");
   const { agents, threads, runs } = ctx.services;
@@ -21,11 +25,15 @@ function startRun(ctx: RequestContext, content: string, agentName: string | unde
   const userId = ctx.conn.userId;
   const rawPayload = ctx.envelope.payload ?? {};
   let threadId = ctx.envelope.thread_id ?? (typeof rawPayload.thread_id === "string" ? rawPayload.thread_id : undefined);
+  const commits: Promise<void>[] = [];
   if (!threadId) {
-    const thread = threads.create(userId, truncate(content, 80));
+    const { record: thread, committed } = threads.create(userId, truncate(content, 80));
     threadId = thread.id;
+    commits.push(committed);
     ctx.toUser("thread_created", { thread_id: thread.id, title: thread.title }, { thread_id: thread.id });
   }
+  let ackNow = () => undefined as void;
+  const acked = new Promise<void>((resolve) => (ackNow = resolve));
   const run = runs.start({
     userId,
     threadId,
@@ -38,8 +46,14 @@ function startRun(ctx: RequestContext, content: string, agentName: string | unde
       return messages.filter((m) => m.runId !== runId).map((m) => ({ id: m.id, role: m.role, content: m.content }));
     },
     inbound: { type: ctx.type, message_id: ctx.messageId, payload: rawPayload },
+    acked,
   });
-  threads.append({ threadId, userId, runId: run.id, role: "user", content });
+  try {
+    commits.push(threads.append({ threadId, userId, runId: run.id, role: "user", content }).committed);
+    await threads.untilCommitted(...commits);
+  } finally {
+    ackNow();
+  }
   return { run_id: run.id, thread_id: threadId };
 }
 

@@ -130,7 +130,7 @@ export function createAgUiEndpoint(deps: AgUiEndpointDeps): AgUiEndpoint {
       lastActivity: now,
       acks: false,
       // Replaced by the stream once the run has started; nothing reaches a connection whose scope is "".
-      writer: { write: () => undefined, backlog: () => 0, close: () => undefined },
+      writer: { write: () => undefined, queuedBytes: () => 0, close: () => undefined },
       rateBucket: buckets.bucketFor(identity.userId),
     };
     deps.connections.add(conn);

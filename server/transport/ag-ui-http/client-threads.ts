@@ -44,7 +44,9 @@ export class ClientThreads {
     // The key is the user's own (a hash of user and threadId), so an existing thread under it is theirs.
     const existing = await this.#threads.find(key);
     if (existing) return { threadId: existing.id };
-    const created = this.#threads.createWithId(key, userId, truncate(content, 80));
+    const { record: created, committed } = this.#threads.createWithId(key, userId, truncate(content, 80));
+    // The run's start (the stream's opening) is this thread's ack: it waits for the commit (bounded).
+    await this.#threads.untilCommitted(committed);
     return { threadId: created.id, created };
   }
 }

@@ -27,15 +27,12 @@ export class AgUiRunStream implements EventWriter {
   readonly #encoder = new EventEncoder();
   readonly #onEnd: (why: StreamEnd) => void;
   #keepalive: NodeJS.Timeout | null = null;
-  /** Writes made since the socket last asked us to wait for `drain`. */
-  #queued = 0;
   #ended = false;
 
   constructor(res: ServerResponse, client: ClientRunIds, onEnd: (why: StreamEnd) => void) {
     this.#res = res;
     this.#mapper = new AgUiEventMapper(client);
     this.#onEnd = onEnd;
-    res.on("drain", () => (this.#queued = 0));
     // The client went away before the run ended (or the response is done: then this is a no-op).
     res.on("close", () => this.#end("client_closed"));
   }
@@ -66,8 +63,8 @@ export class AgUiRunStream implements EventWriter {
     if (this.#mapper.ended) this.#end("finished");
   }
 
-  backlog(): number {
-    return this.#queued;
+  queuedBytes(): number {
+    return this.#res.writableLength;
   }
 
   /** Ends the stream from the server side: a slow consumer, or (with a RUN_ERROR first) the shutdown. */
@@ -94,7 +91,7 @@ export class AgUiRunStream implements EventWriter {
 
   #raw(text: string): void {
     if (this.#res.destroyed || this.#res.writableEnded) return;
-    if (!this.#res.write(text) || this.#queued > 0) this.#queued++;
+    this.#res.write(text);
     this.#keepalive?.refresh();
   }
 

@@ -3,9 +3,11 @@ import type { WebSocket } from "ws";
 import type { Ack } from "../../../contract";
 import type { Identity } from "../../auth/identity";
 import type { Connection } from "../connection-registry";
-import { SLOW_CONSUMER_BACKLOG } from "../delivery";
 import { greet, traceClosed, traceOpened } from "../connection-lifecycle";
 import type { TransportDeps } from "../transport-deps";
+import { OversizedIntake } from "../oversized-intake";
+import { ReadHold } from "../read-hold";
+import { RefusedFrame } from "../refused-frame";
 import { inboundFrame } from "./inbound-frame";
 import { keepAlive } from "./keepalive";
 import { WsWriter } from "./ws-writer";
@@ -37,16 +39,21 @@ export function serveWsConnection(ws: WebSocket, identity: Identity, deps: Trans
     acks: false,
     writer,
   };
+  const readHold = new ReadHold(() => ws);
+  conn.holdReading = (ms) => readHold.hold(ms);
   connections.add(conn);
   const traceId = traceOpened(tracer, conn);
 
+  // Frames over MAX_MESSAGE_BYTES are refused, and past an allowance the socket is not read for a while.
+  const oversized = new OversizedIntake(config.MAX_MESSAGE_BYTES);
   // Listeners before the first write: a frame or a close can come at any time from here on.
   ws.on("message", (data, isBinary) => {
     if (ws.readyState !== ws.OPEN) return; // closing (a slow consumer cut, shutdown): nothing more is routed
     // A client that keeps sending without reading what it was sent is cut before its frame is routed, so
     // that acks cannot pile up either. (Measured on arrival: a big reply to this very frame is no reason.)
-    if (writer.backlog() > SLOW_CONSUMER_BACKLOG) return writer.close("SLOW_CONSUMER");
+    if (writer.queuedBytes() > config.OUTBOUND_BUFFER_BYTES) return writer.close("SLOW_CONSUMER");
     const raw = inboundFrame(data, isBinary, config.MAX_MESSAGE_BYTES);
+    oversized.frame(raw instanceof RefusedFrame ? raw.bytes : Buffer.isBuffer(raw) ? raw.length : 0, ws);
     deps.router.route(conn, raw, (ack: Ack) => writer.send({ type: "message_ack", payload: ack }));
   });
   // A frame over maxPayload, bad UTF-8 or a protocol error: `ws` closes the socket itself (1009, 1007, 1002).

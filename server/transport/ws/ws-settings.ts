@@ -10,12 +10,6 @@ export const BEARER_SUBPROTOCOL_PREFIX = "bearer.";
 /** Frames over 1 MiB are cut by `ws` itself: the connection closes with 1009 (as Socket.IO's maxHttpBufferSize). */
 export const WS_MAX_FRAME_BYTES = 1 << 20;
 
-/**
- * The writer's backlog unit: `ws.bufferedAmount` (bytes not yet handed to the kernel) is reported in KiB,
- * so that delivery.ts's SLOW_CONSUMER_BACKLOG (2000) bounds a /ws connection at about 2 MiB unsent.
- */
-export const BACKLOG_UNIT_BYTES = 1024;
-
 /** How long a closing handshake may take before the socket is destroyed (a slow consumer's 1008 included). */
 export const WS_CLOSE_TIMEOUT_MS = 5_000;
 

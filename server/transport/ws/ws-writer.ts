@@ -1,15 +1,13 @@
 import type { WebSocket } from "ws";
 import type { ServerEvent } from "../../../contract";
 import type { EventWriter } from "../event-writer";
-import { BACKLOG_UNIT_BYTES } from "./ws-settings";
 
 /** WebSocket close codes the server uses. */
 export const CLOSE_CODES = { goingAway: 1001, policyViolation: 1008, tooBig: 1009 } as const;
 
 /**
- * Writes events to one plain WebSocket, one JSON text frame each. Its backlog is the socket's unsent
- * bytes in KiB (`Math.ceil(bufferedAmount / 1024)`), so delivery's SLOW_CONSUMER_BACKLOG (2000) cuts a
- * client that stops reading at about 2 MiB unsent. No per-event acks on /ws.
+ * Writes events to one plain WebSocket, one JSON text frame each. Its queued bytes are the socket's
+ * unsent bytes (`bufferedAmount`), which delivery compares with OUTBOUND_BUFFER_BYTES. No per-event acks on /ws.
  */
 export class WsWriter implements EventWriter {
   readonly #ws: WebSocket;
@@ -30,8 +28,8 @@ export class WsWriter implements EventWriter {
     if (this.#ws.readyState === this.#ws.OPEN) this.#ws.send(JSON.stringify(value));
   }
 
-  backlog(): number {
-    return Math.ceil(this.#ws.bufferedAmount / BACKLOG_UNIT_BYTES);
+  queuedBytes(): number {
+    return this.#ws.bufferedAmount;
   }
 
   /**

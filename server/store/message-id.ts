@@ -1,0 +1,14 @@
+import { randomBytes } from "node:crypto";
+
+let last = 0;
+
+/**
+ * A message id that sorts after every id this process made before: a strictly increasing number
+ * (milliseconds x 1024, plus one when two ids share a millisecond) in fixed-width base 36, then random
+ * bits so that nodes of a cluster never collide. History pages order messages by (created_at, id), so
+ * messages stored in the same millisecond keep the order they were stored in.
+ */
+export function newMessageId(now = Date.now()): string {
+  last = Math.max(last + 1, now * 1024);
+  return `msg_${last.toString(36).padStart(11, "0")}${randomBytes(6).toString("hex")}`;
+}

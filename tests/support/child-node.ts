@@ -1,0 +1,24 @@
+/**
+ * The node the attack suite attacks, in a process of its own so that a crash is observable and its RSS
+ * is the node's alone. It is server/index.ts without Next.js (the attacks need no pages, and a page
+ * build must not be a precondition of `npm test`): the same config from the environment, the same
+ * handler of stray rejections and the same SIGTERM stop. Prints "PORT <n>" once listening.
+ */
+import { loadConfig } from "../../server/env";
+import { createLogger } from "../../server/logger";
+import { SwitchyardNode } from "../../server/node";
+
+const config = loadConfig(process.env);
+const logger = createLogger(config.LOG_LEVEL, config.NODE_ID);
+const node = await SwitchyardNode.create({ config, logger });
+const port = await node.listen(config.PORT, config.HOST);
+process.on("unhandledRejection", (reason) => logger.error({ err: reason }, "unhandled rejection"));
+process.on("SIGTERM", () => {
+  const force = setTimeout(() => process.exit(1), 10_000);
+  force.unref();
+  node.close().then(
+    () => process.exit(0),
+    () => process.exit(1),
+  );
+});
+process.stdout.write(`PORT ${port}\n`);
