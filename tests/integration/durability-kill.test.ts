@@ -185,6 +185,9 @@ describe("durability of acknowledged data across kill -9", () => {
   it("a database that cannot commit delays an ack by COMMIT_WAIT_MS at most, counted in /metrics; the record lands later", async () => {
     const t: TestNode = await startTestNode();
     cleanup.push(() => t.stop());
+    // The node's first retention pass deletes on the router's thread (better-sqlite3 waits synchronously
+    // for a lock): it must be over before the test takes the file's write lock.
+    await t.node.retentionPass;
     const acksBeforeCommit = async () => {
       const text = await (await t.api("/metrics")).text();
       return Number(/^switchyard_acks_before_commit_total (\d+)$/m.exec(text)?.[1]);

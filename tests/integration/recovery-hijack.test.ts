@@ -1,6 +1,6 @@
 import { io, type Socket } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { sessionWhen, sleep, startTestNode, type TestNode, wrapClient } from "../support/test-node";
+import { eventually, sessionWhen, startTestNode, type TestNode, wrapClient } from "../support/test-node";
 
 let t: TestNode;
 beforeAll(async () => {
@@ -63,7 +63,8 @@ describe("connection-state recovery sessions belong to their user", () => {
     const runId = ack.run_id as string;
     await ann.waitFor((e) => e.run_id === runId && e.type === "tool_executing");
     ann.socket.io.engine.close(); // the network drops: a recoverable disconnect, the session is kept
-    await sleep(50);
+    // Once the server has parked her connection (her own reconnection waits about a second).
+    await eventually(() => t.node.parts.connections.parkedConnections("hj-ann").length > 0 || null, 2000, "ann parked");
     // While ann is away, bob presents her pid and offset with his own (valid) token.
     expect(await presentSession(ann.socket, "hj-bob")).toEqual({ outcome: "UNAUTHORIZED", recovered: false });
     // Ann's own reconnection still resumes her session and gets what she missed, once, in order.
