@@ -205,9 +205,7 @@ export class Router {
       handler: r.entry?.definition.handler,
       error: { code, message: err.message },
     });
-    const ack: Ack = { ok: false, error: { code, message: err.message }, trace_id: r.traceId };
-    if (r.messageId) ack.message_id = r.messageId;
-    return ack;
+    return failedAck(r, code, err.message);
   }
 
   /** A RATE_LIMITED refusal in a flood: the same ack, counted, no trace rows (its trace_id names no trace). */
@@ -215,9 +213,7 @@ export class Router {
     const { stats } = this.#services;
     stats.rejected("RATE_LIMITED");
     stats.rateLimitedUntraced++;
-    const ack: Ack = { ok: false, error: { code: "RATE_LIMITED", message: err.message }, trace_id: r.traceId };
-    if (r.messageId) ack.message_id = r.messageId;
-    return ack;
+    return failedAck(r, "RATE_LIMITED", err.message);
   }
 
   /** Sends a failed ack as an `error_message` event, for clients that sent no ack callback. */
@@ -241,4 +237,11 @@ export class Router {
       toUser: (type, payload, ids) => delivery.toUser(buildEvent(type, payload, { user_id: conn.userId, trace_id: traceId, ...ids })),
     };
   }
+}
+
+/** The ack of a refused message: its code and message, its trace id, and its message_id when it had one. */
+function failedAck(r: Inbound, code: Extract<Ack, { ok: false }>["error"]["code"], message: string): Ack {
+  const ack: Ack = { ok: false, error: { code, message }, trace_id: r.traceId };
+  if (r.messageId) ack.message_id = r.messageId;
+  return ack;
 }
