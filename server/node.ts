@@ -4,6 +4,7 @@ import type { Cluster } from "./cluster/cluster";
 import type { Config } from "./env";
 import type { Logger } from "./logger";
 import { type NodeOptions, type NodeParts, wireNode } from "./node-wiring";
+import { shutdownStep } from "./shutdown-step";
 import type { NodeQueries } from "./operator/node-queries";
 import { parseDatabaseUrl } from "./store/database-url";
 import { applyMigrations } from "./store/migrate";
@@ -68,17 +69,23 @@ export class SwitchyardNode {
     return (http.address() as AddressInfo).port;
   }
 
-  /** Graceful stop: refuse new connections, mark running sessions interrupted, flush, close. */
+  /**
+   * Graceful stop: refuse new connections, mark running sessions interrupted, flush, close. Each step
+   * has a deadline (shutdown-step.ts): a stop never hangs on one part, and the log names the part.
+   */
   async close(): Promise<void> {
     const { http, io, inspector, persistence, cluster } = this.parts;
+    const step = (name: string, ms: number, work: () => Promise<unknown>) => shutdownStep(this.logger, name, ms, work);
     clearInterval(this.#retentionTimer);
-    await Promise.all(this.parts.transports.map((t) => t.close()));
+    await step("transports", 5000, () => Promise.all(this.parts.transports.map((t) => t.close())));
     this.parts.close();
     inspector.close();
-    await new Promise<void>((resolve) => io.close(() => resolve()));
-    if (http.listening) await new Promise<void>((resolve) => http.close(() => resolve()));
-    await persistence.close();
-    await cluster?.close();
+    // io.close() also closes the http server; its callback waits for every connection to end.
+    const closed = await step("socket.io", 5000, () => new Promise<void>((resolve) => io.close(() => resolve())));
+    if (!closed) http.closeAllConnections();
+    if (http.listening) await step("http", 2000, () => new Promise<void>((resolve) => http.close(() => resolve())));
+    await step("persistence", 30_000, () => persistence.close());
+    if (cluster && !(await step("cluster", 5000, () => cluster.close()))) cluster.destroy();
   }
 
   /** Sessions this node left running when it stopped without a goodbye (crash) are interrupted. */

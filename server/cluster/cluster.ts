@@ -158,6 +158,16 @@ export class Cluster implements RemoteDelivery, TraceSink {
     }
   }
 
+  /** Drops the Redis connections at once (a close that did not finish in time). */
+  destroy(): void {
+    this.#relay.destroy();
+    try {
+      this.#redis.destroy();
+    } catch {
+      // already gone
+    }
+  }
+
   /**
    * serverSideEmit through the adapter, so that a command Redis drops (it went away mid-flight) is a
    * logged failure rather than an unhandled rejection.

@@ -108,6 +108,15 @@ export class UserRelay {
     }
   }
 
+  /** Drops the subscriber connection at once. */
+  destroy(): void {
+    try {
+      this.#sub.destroy();
+    } catch {
+      // already gone
+    }
+  }
+
   #channel(nodeId: string): string {
     return `${this.#prefix}:relay:${nodeId}`;
   }

@@ -19,7 +19,8 @@ describe("cluster presence", () => {
   beforeAll(async () => {
     redis = new PrivateRedis(await freePort());
     await redis.start();
-    const env = { DATABASE_URL: db.url, REDIS_URL: redis.url, REDIS_PREFIX: prefix };
+    // LOG_LEVEL warn: a stop that waits on one of its parts says which (server/shutdown-step.ts).
+    const env = { DATABASE_URL: db.url, REDIS_URL: redis.url, REDIS_PREFIX: prefix, LOG_LEVEL: "warn" };
     [a, b] = await Promise.all([startTestNode({ ...env, NODE_ID: "node-a" }), startTestNode({ ...env, NODE_ID: "node-b" })]);
     await sleep(300);
   });

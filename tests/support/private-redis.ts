@@ -37,7 +37,7 @@ export class PrivateRedis {
   async stop(): Promise<void> {
     const proc = this.#proc;
     this.#proc = null;
-    if (!proc || proc.exitCode !== null) return;
+    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
     await new Promise<void>((resolve) => {
       proc.once("exit", () => resolve());
       proc.kill("SIGKILL");
