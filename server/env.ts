@@ -27,7 +27,7 @@ const EnvSchema = z.object({
   RECOVERY_WINDOW_MS: z.coerce.number().int().min(0).max(3_600_000).default(120_000),
   /** Packets recovery keeps on one node (oldest dropped first; a session that missed a dropped one is not restored). */
   RECOVERY_MAX_PACKETS: int(50_000, 1),
-  /** Their memory, estimated as encoded size + 832 bytes each (32 MiB: about 25,000 packets of typical run events). */
+  /** Their memory, estimated as encoded size + 256 bytes each (32 MiB: about 50,000 packets of typical run events). */
   RECOVERY_MAX_BYTES: int(32 << 20, 1024),
   /** Sessions of disconnected sockets recovery keeps on one node (oldest dropped first). */
   RECOVERY_MAX_SESSIONS: int(20_000, 1),

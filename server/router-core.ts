@@ -2,6 +2,7 @@ import { type AgentDeclaration, isEventOf } from "../contract";
 import { AgentCatalog, type AgentEntry } from "./agent/agent-catalog";
 import { AgentStats } from "./agent/agent-stats";
 import { RunManager } from "./agent/run-manager";
+import { RunTurns } from "./agent/run-turns";
 import { type Clock, realClock } from "./clock";
 import type { Config } from "./env";
 import type { Logger } from "./logger";
@@ -53,7 +54,8 @@ export function createRouterCore(options: RouterCoreOptions): RouterCore {
   const stats = new RouterStats();
   const connections = new ConnectionRegistry();
   const delivery = new Delivery(connections, tracer, stats, config.OUTBOUND_BUFFER_BYTES);
-  const runs = new RunManager(delivery, logger, clock);
+  // The live node's runs take turns in slices; a replay's virtual clock (options.clock) steps them itself.
+  const runs = new RunManager(delivery, logger, clock, options.clock ? null : new RunTurns());
   const quality = new QualityService(delivery);
   const broadcasts = new BroadcastBatcher((event) => delivery.broadcast(event));
   const threads = new ThreadStore(store);

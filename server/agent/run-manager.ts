@@ -7,6 +7,7 @@ import type { Logger } from "../logger";
 import type { AgentRunner, ThreadTurn } from "./agent-runner";
 import { ChunkStream, MERGE_FLUSH_MS } from "./chunk-stream";
 import type { InboundNote, Run, RunLookup, RunObserver, RunStatus, RunSummary, StartRunInput } from "./run";
+import type { RunTurns } from "./run-turns";
 
 const FINISHED_RUNS_KEPT = 50_000;
 
@@ -22,14 +23,17 @@ export class RunManager {
   /** Running runs per agent, for `max_concurrent_runs`. */
   readonly #runningByAgent = new Map<string, number>();
   readonly #logger: Logger;
+  /** Live: runs step in slices (run-turns.ts). A replay sandbox's virtual clock steps them directly. */
+  readonly #turns: RunTurns | null;
   #lookup: RunLookup = () => Promise.resolve(null);
   /** Stops a run another node of the cluster runs (set when the node joins a cluster). */
   #remoteStop: ((runId: string, inbound: InboundNote) => void) | null = null;
 
-  constructor(delivery: Delivery, logger: Logger, clock: Clock = realClock) {
+  constructor(delivery: Delivery, logger: Logger, clock: Clock = realClock, turns: RunTurns | null = null) {
     this.#delivery = delivery;
     this.#logger = logger;
     this.#clock = clock;
+    this.#turns = turns;
   }
 
   /** Runs of this agent running on this node now. */
@@ -71,7 +75,9 @@ export class RunManager {
     this.#remember(run);
     this.#runningByAgent.set(run.agentName, this.runningCount(run.agentName) + 1);
     for (const o of this.#observers) o.onRunStarted?.(run, input.inbound);
-    const execute = () => setImmediate(() => void this.#execute(run, input.agent.runner, input.history));
+    const step = () => void this.#execute(run, input.agent.runner, input.history);
+    const turns = this.#turns;
+    const execute = turns ? () => turns.enqueue(step) : () => setImmediate(step);
     if (input.acked) void input.acked.then(execute);
     else execute();
     return run;
@@ -148,7 +154,7 @@ export class RunManager {
         ignored: (eventType) => {
           for (const o of this.#observers) o.onIgnoredEvent?.(run, eventType);
         },
-        sleep: (ms) => this.#clock.sleep(ms, run.abort.signal),
+        sleep: (ms) => this.#sleep(ms, run.abort.signal),
         now: () => this.#clock.now(),
         logger,
       });
@@ -160,6 +166,13 @@ export class RunManager {
       logger.warn({ err_name: (err as Error | undefined)?.name }, "agent threw");
       if (run.status === "running") this.#emit(run, "agent_error", { error_code: "AGENT_FAILED", message: "The agent failed." });
     }
+  }
+
+  /** An agent's sleep: the clock's, then (live) a wait for the run's turn. */
+  #sleep(ms: number, signal: AbortSignal): Promise<void> {
+    const turns = this.#turns;
+    const slept = this.#clock.sleep(ms, signal);
+    return turns ? slept.then(() => turns.next()) : slept;
   }
 
   /** An agent's event: chunks go through the run's chunk policy; anything else first sends a held chunk. */

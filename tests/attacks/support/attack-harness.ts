@@ -45,6 +45,8 @@ export interface AttackFigures {
   rss_peak_delta_mib: number;
   rss_after_delta_mib: number;
   rss_back_after_ms: number | null;
+  /** Whether the RSS was still above its bound halfway through the wait, so a full collection was forced. */
+  forced_gc: boolean;
   node_up: boolean;
   health_status: number;
   bystander_connected: boolean;
@@ -101,7 +103,14 @@ export async function underAttack(
 
   let after = readRss(node.pid) ?? Number.POSITIVE_INFINITY;
   const recovering = Date.now();
+  // Half the wait for the node to give memory back by itself, then one forced full collection: the
+  // RSS left after it is memory the node keeps, not garbage V8 had not collected yet.
+  let forcedGc = false;
   while (after > baseline + bounds.afterMiB * MiB && Date.now() - recovering < RECOVERY_MS && !node.exited()) {
+    if (!forcedGc && Date.now() - recovering >= RECOVERY_MS / 2) {
+      forcedGc = true;
+      process.kill(node.pid, "SIGUSR2");
+    }
     await sleep(RssSampler.INTERVAL_MS);
     after = readRss(node.pid) ?? Number.POSITIVE_INFINITY;
   }
@@ -122,6 +131,7 @@ export async function underAttack(
     rss_peak_delta_mib: round((peak - baseline) / MiB),
     rss_after_delta_mib: round((after - baseline) / MiB),
     rss_back_after_ms: backAfter,
+    forced_gc: forcedGc,
     node_up: !node.exited() && health === 200,
     health_status: health,
     bystander_connected: bystander.disconnected() === undefined,

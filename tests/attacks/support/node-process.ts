@@ -57,11 +57,15 @@ function readStatus(pid: number, field: "VmRSS" | "VmHWM"): number | null {
  */
 export async function startNodeProcess(env: Record<string, string> = {}, options: { dataDir?: string } = {}): Promise<NodeProcess> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "switchyard-attack-"));
-  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", join(import.meta.dirname, "../../support/child-node.ts")], {
-    cwd: ROOT,
-    env: { ...process.env, ...testNodeEnv(dataDir), NODE_ENV: "production", LOG_LEVEL: "warn", PORT: "0", HOST: "127.0.0.1", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ["--expose-gc", "--import", "tsx", join(import.meta.dirname, "../../support/child-node.ts")],
+    {
+      cwd: ROOT,
+      env: { ...process.env, ...testNodeEnv(dataDir), NODE_ENV: "production", LOG_LEVEL: "warn", PORT: "0", HOST: "127.0.0.1", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   let stderr = "";
   let exited = false;
   child.stderr!.on("data", (d: Buffer) => (stderr = (stderr + d.toString()).slice(-STDERR_TAIL)));
