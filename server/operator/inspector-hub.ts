@@ -73,7 +73,7 @@ export class InspectorHub implements TraceSink {
       );
     });
     nsp.on("connection", (socket) => void this.#onConnection(socket));
-    this.#batchTimer = setInterval(() => this.#sendBatches(), BATCH_MS);
+    this.#batchTimer = setInterval(() => this.#sendBatches(nsp), BATCH_MS);
     this.#statsTimer = setInterval(() => void this.#sendStats(nsp), 1000);
     this.#batchTimer.unref();
     this.#statsTimer.unref();
@@ -156,7 +156,13 @@ export class InspectorHub implements TraceSink {
     });
   }
 
-  #sendBatches(): void {
+  /**
+   * Sends each subscriber its batch. Subscribers whose batches are the same (the same filter, the same
+   * events and drop count: operators watching everything) get one broadcast: Socket.IO encodes it once
+   * and their sockets share the frame, so twenty consoles cost one encoding and one buffer, not twenty.
+   */
+  #sendBatches(nsp: InspectorNamespace): void {
+    const batches = new Map<string, { batch: { events: TraceEvent[]; dropped: number }; socketIds: string[] }>();
     for (const sub of this.#subscribers.values()) {
       if (sub.queued.measure(sub.socket.conn) > this.#deps.maxQueuedBytes) {
         this.#cutSlowConsumer(sub);
@@ -165,8 +171,16 @@ export class InspectorHub implements TraceSink {
       if (sub.pending.length === 0 && sub.dropped === 0) continue;
       const events = sub.pending;
       sub.pending = [];
-      sub.socket.emit("trace", { events, dropped: sub.dropped });
+      // Events reach every subscriber in one order, so a filter, a count and the two ends name the content.
+      const key = `${JSON.stringify(sub.filter)}|${sub.dropped}|${events.length}|${events[0]?.id}|${events.at(-1)?.id}`;
+      const same = batches.get(key);
+      if (same) same.socketIds.push(sub.socket.id);
+      else batches.set(key, { batch: { events, dropped: sub.dropped }, socketIds: [sub.socket.id] });
       sub.dropped = 0;
+    }
+    for (const { batch, socketIds } of batches.values()) {
+      if (socketIds.length === 1) nsp.sockets.get(socketIds[0]!)?.emit("trace", batch);
+      else nsp.local.to(socketIds).emit("trace", batch);
     }
   }
 

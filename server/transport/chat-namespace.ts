@@ -6,7 +6,7 @@ import type { Connection } from "./connection-registry";
 import { greet, traceClosed, traceOpened } from "./connection-lifecycle";
 import { authenticateHandshake, handshakeRefusal } from "./handshake-auth";
 import { RECOVERABLE_REASONS, type RecoveryGate, writeMissedPacket } from "./recovery";
-import { ReadHold } from "./read-hold";
+import { holdReading } from "./read-gate";
 import { SocketWriter } from "./socket-writer";
 
 /** The chat namespace's parts: every transport's, plus the cluster's health and connection-state recovery. */
@@ -78,8 +78,8 @@ function onConnection(socket: ChatSocket, deps: ChatDeps): void {
     acks: auth?.acks === true,
     writer: new SocketWriter(socket, deps.localOnly),
   };
-  const readHold = new ReadHold(() => (socket.conn.transport as { socket?: unknown }).socket);
-  conn.holdReading = (ms) => readHold.hold(ms);
+  // The transport is looked up at each hold: a Socket.IO connection's may change (polling -> websocket).
+  conn.holdReading = (ms) => holdReading((socket.conn.transport as { socket?: unknown }).socket, ms);
   data.connectionId = conn.id;
   connections.unpark(conn.userId, conn.id);
   connections.add(conn);

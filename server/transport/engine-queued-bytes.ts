@@ -1,3 +1,5 @@
+import { packetDataBytes } from "./engine-packet-bytes";
+
 /** What this file reads of an engine.io socket: its packet queue and its transport's buffered bytes. */
 interface EngineSocketView {
   writeBuffer?: ReadonlyArray<{ data?: unknown }>;
@@ -30,8 +32,7 @@ export class EngineQueuedBytes {
   }
 }
 
+/** A queued packet: its data, and 16 bytes for one without (a ping, a close). */
 function packetBytes(data: unknown): number {
-  if (typeof data === "string") return data.length;
-  if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) return data.byteLength;
-  return 16;
+  return packetDataBytes(data) || 16;
 }

@@ -1,8 +1,5 @@
-/** What can stop reading a connection for a while: a `ws` WebSocket (`pause` stops its TCP socket). */
-export interface Pausable {
-  pause(): void;
-  resume(): void;
-}
+import { packetDataBytes } from "./engine-packet-bytes";
+import { holdReading } from "./read-gate";
 
 /**
  * How many bytes of frames over MAX_MESSAGE_BYTES one connection may send per second, and at once. Such
@@ -27,32 +24,20 @@ export class OversizedIntake {
   readonly #maxBytes: number;
   #allowance = OVERSIZED_BURST_BYTES;
   #at = performance.now();
-  #resumeTimer: NodeJS.Timeout | undefined;
 
   constructor(maxBytes: number) {
     this.#maxBytes = maxBytes;
   }
 
-  /** Charges a frame of `bytes` (nothing when within the message limit), pausing `socket` when past the allowance. */
-  frame(bytes: number, socket: Pausable | undefined): void {
+  /** Charges a frame of `bytes` (nothing when within the message limit), holding `socket`'s reading when past the allowance. */
+  frame(bytes: number, socket: unknown): void {
     if (bytes <= this.#maxBytes) return;
     const now = performance.now();
     const refilled = this.#allowance + ((now - this.#at) / 1000) * OVERSIZED_BYTES_PER_S;
     this.#allowance = Math.max(-(MAX_PAUSE_MS / 1000) * OVERSIZED_BYTES_PER_S, Math.min(OVERSIZED_BURST_BYTES, refilled) - bytes);
     this.#at = now;
-    if (this.#allowance >= 0 || !socket) return;
-    clearTimeout(this.#resumeTimer);
-    socket.pause();
-    this.#resumeTimer = setTimeout(() => socket.resume(), Math.ceil((-this.#allowance / OVERSIZED_BYTES_PER_S) * 1000));
-    this.#resumeTimer.unref();
+    if (this.#allowance < 0) holdReading(socket, Math.ceil((-this.#allowance / OVERSIZED_BYTES_PER_S) * 1000));
   }
-}
-
-/** UTF-8 bytes of an engine.io packet's data, counted only when it may be over `maxBytes` (a string of n units is at most 3n bytes). */
-export function packetBytes(data: unknown, maxBytes: number): number {
-  if (typeof data === "string") return data.length * 3 > maxBytes ? Buffer.byteLength(data) : data.length;
-  if (Buffer.isBuffer(data) || ArrayBuffer.isView(data) || data instanceof ArrayBuffer) return data.byteLength;
-  return 0;
 }
 
 /** The part of an engine.io connection the intake needs: its inbound packets, and its transport's `ws` socket. */
@@ -74,12 +59,7 @@ export function limitOversizedIntake(
     const intake = new OversizedIntake(maxBytes);
     conn.on("packet", (packet) => {
       if (packet.type !== "message") return;
-      const socket = conn.transport.socket;
-      intake.frame(packetBytes(packet.data, maxBytes), isPausable(socket) ? socket : undefined);
+      intake.frame(packetDataBytes(packet.data, maxBytes), conn.transport.socket);
     });
   });
-}
-
-export function isPausable(v: unknown): v is Pausable {
-  return typeof v === "object" && v !== null && typeof (v as Pausable).pause === "function" && typeof (v as Pausable).resume === "function";
 }

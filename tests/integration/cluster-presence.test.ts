@@ -1,9 +1,8 @@
 import { createClient } from "redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PRESENCE_TTL_MS } from "../../server/cluster/presence";
-import { dropDatabase, freshPostgresUrl } from "../support/postgres";
-import { freePort, PrivateRedis } from "../support/private-redis";
-import { GOLDEN_PATH, runToEnd, sleep, startTestNode, type TestClient, type TestNode } from "../support/test-node";
+import { startTwoNodeCluster, type TwoNodeCluster } from "../support/two-node-cluster";
+import { GOLDEN_PATH, runToEnd, sleep, type TestClient, type TestNode } from "../support/test-node";
 
 /**
  * Presence-based relay between two real nodes on a private Redis: a node relays a user's events only
@@ -11,24 +10,15 @@ import { GOLDEN_PATH, runToEnd, sleep, startTestNode, type TestClient, type Test
  * second node receives every event emitted after its connection_established there.
  */
 describe("cluster presence", () => {
-  const db = freshPostgresUrl("cluster_presence");
-  const prefix = `sy-presence-${process.pid}`;
-  let redis: PrivateRedis;
+  let cluster: TwoNodeCluster;
   let a: TestNode;
   let b: TestNode;
   beforeAll(async () => {
-    redis = new PrivateRedis(await freePort());
-    await redis.start();
     // LOG_LEVEL warn: a stop that waits on one of its parts says which (server/shutdown-step.ts).
-    const env = { DATABASE_URL: db.url, REDIS_URL: redis.url, REDIS_PREFIX: prefix, LOG_LEVEL: "warn" };
-    [a, b] = await Promise.all([startTestNode({ ...env, NODE_ID: "node-a" }), startTestNode({ ...env, NODE_ID: "node-b" })]);
-    await sleep(300);
+    cluster = await startTwoNodeCluster("presence", { LOG_LEVEL: "warn" });
+    ({ a, b } = cluster);
   });
-  afterAll(async () => {
-    await Promise.allSettled([a?.stop(), b?.stop()]);
-    await redis?.stop();
-    await dropDatabase(db.name);
-  });
+  afterAll(() => cluster?.stop());
 
   const stats = (n: TestNode) => n.node.cluster!.relayStats;
   const runEvents = (c: TestClient, runId: string) => c.events.filter((e) => e.run_id === runId).map((e) => `${e.seq}:${e.type}`);
@@ -77,16 +67,16 @@ describe("cluster presence", () => {
   it("keeps each node's claim in Redis with an expiry", async () => {
     await a.connect("dot");
     await b.connect("eve");
-    const client = createClient({ url: redis.url });
+    const client = createClient({ url: cluster.redis.url });
     await client.connect();
     try {
       const now = Date.now();
-      const dot = await client.zRangeWithScores(`${prefix}:presence:dot`, 0, -1);
+      const dot = await client.zRangeWithScores(`${cluster.prefix}:presence:dot`, 0, -1);
       expect(dot.map((m) => m.value)).toEqual(["node-a"]);
       expect(dot[0]!.score).toBeGreaterThan(now);
       expect(dot[0]!.score).toBeLessThanOrEqual(now + PRESENCE_TTL_MS);
-      expect(await client.pTTL(`${prefix}:presence:dot`)).toBeGreaterThan(0);
-      expect((await client.zRange(`${prefix}:presence:eve`, 0, -1)).sort()).toEqual(["node-b"]);
+      expect(await client.pTTL(`${cluster.prefix}:presence:dot`)).toBeGreaterThan(0);
+      expect((await client.zRange(`${cluster.prefix}:presence:eve`, 0, -1)).sort()).toEqual(["node-b"]);
     } finally {
       await client.quit();
     }

@@ -1,47 +1,24 @@
 import { type TraceEvent } from "../../contract";
 import { io } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dropDatabase, freshPostgresUrl } from "../support/postgres";
-import { freePort, PrivateRedis } from "../support/private-redis";
-import {
-  eventually,
-  GOLDEN_PATH,
-  runToEnd,
-  sessionWhen,
-  sleep,
-  startTestNode,
-  type TestClient,
-  type TestNode,
-  wrapClient,
-} from "../support/test-node";
+import type { PrivateRedis } from "../support/private-redis";
+import { startTwoNodeCluster, type TwoNodeCluster } from "../support/two-node-cluster";
+import { eventually, GOLDEN_PATH, runToEnd, sessionWhen, sleep, type TestClient, type TestNode, wrapClient } from "../support/test-node";
 
 /**
  * Two real nodes on one Redis and one PostgreSQL database. Redis is a private redis-server on a free
  * port (the restart test stops it); the shared services are never touched.
  */
 describe("cluster of two nodes", () => {
-  const db = freshPostgresUrl("cluster");
+  let cluster: TwoNodeCluster;
   let redis: PrivateRedis;
   let a: TestNode;
   let b: TestNode;
   beforeAll(async () => {
-    redis = new PrivateRedis(await freePort());
-    await redis.start();
-    const env = {
-      DATABASE_URL: db.url,
-      REDIS_URL: redis.url,
-      REDIS_PREFIX: `sy-test-${process.pid}`,
-      FAULT_INJECTION: "1",
-      RECOVERY_WINDOW_MS: "30000",
-    };
-    [a, b] = await Promise.all([startTestNode({ ...env, NODE_ID: "node-a" }), startTestNode({ ...env, NODE_ID: "node-b" })]);
-    await sleep(300);
+    cluster = await startTwoNodeCluster("cluster", { FAULT_INJECTION: "1", RECOVERY_WINDOW_MS: "30000" });
+    ({ a, b, redis } = cluster);
   });
-  afterAll(async () => {
-    await Promise.allSettled([a?.stop(), b?.stop()]);
-    await redis?.stop();
-    await dropDatabase(db.name);
-  });
+  afterAll(() => cluster?.stop());
 
   it("delivers a user's events to their connections on both nodes, in order, and to nobody else", async () => {
     const onA = await a.connect("ann");

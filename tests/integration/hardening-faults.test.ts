@@ -1,5 +1,5 @@
 import { GOLDEN_PATH } from "../../contract";
-import type { Socket as NetSocket } from "node:net";
+import { rawSocketOf } from "../support/raw-client-socket";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { INTERNALS } from "../support/fuzz-runner";
 import {
@@ -156,16 +156,12 @@ describe("a slow consumer", () => {
   });
   afterAll(() => t?.stop());
 
-  /** Stops reading on a client's TCP socket (the engine.io websocket transport's underlying socket). */
-  const rawSocketOf = (c: TestClient) =>
-    (c.socket.io as unknown as { engine: { transport: { name: string; ws: { _socket: NetSocket } } } }).engine.transport.ws._socket;
-
   /**
    * Floods every connection with operator broadcasts (32 KB each until the slow client's kernel buffers
    * are full, small ones after) until the server cuts the slow client, while `bystander` keeps running runs.
    */
   async function flood(slow: TestClient, op: TestClient, bystander: TestClient) {
-    const raw = rawSocketOf(slow);
+    const raw = rawSocketOf(slow.socket);
     raw.pause();
     const runs: string[] = [];
     const pings: number[] = [];

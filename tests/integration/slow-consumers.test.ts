@@ -1,4 +1,4 @@
-import type { Socket as NetSocket } from "node:net";
+import { rawSocketOf } from "../support/raw-client-socket";
 import { io, type Socket } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apiJson, eventually, sleep, startTestNode, type TestClient, type TestNode } from "../support/test-node";
@@ -11,11 +11,6 @@ interface TraceRow {
   user_id?: string;
   message_type?: string;
   error?: { code: string };
-}
-
-/** Stops reading on a socket.io-client's TCP socket (the websocket transport's underlying socket). */
-function rawSocketOf(socket: Socket): NetSocket {
-  return (socket.io as unknown as { engine: { transport: { ws: { _socket: NetSocket } } } }).engine.transport.ws._socket;
 }
 
 /** Fills a thread with `n` messages of `size` characters, through the node's thread store. */

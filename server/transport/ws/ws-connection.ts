@@ -6,7 +6,7 @@ import type { Connection } from "../connection-registry";
 import { greet, traceClosed, traceOpened } from "../connection-lifecycle";
 import type { TransportDeps } from "../transport-deps";
 import { OversizedIntake } from "../oversized-intake";
-import { ReadHold } from "../read-hold";
+import { holdReading } from "../read-gate";
 import { RefusedFrame } from "../refused-frame";
 import { inboundFrame } from "./inbound-frame";
 import { keepAlive } from "./keepalive";
@@ -39,8 +39,7 @@ export function serveWsConnection(ws: WebSocket, identity: Identity, deps: Trans
     acks: false,
     writer,
   };
-  const readHold = new ReadHold(() => ws);
-  conn.holdReading = (ms) => readHold.hold(ms);
+  conn.holdReading = (ms) => holdReading(ws, ms);
   connections.add(conn);
   const traceId = traceOpened(tracer, conn);
 
