@@ -15,7 +15,7 @@ function deferred(): Deferred {
  * group-committed: once some are queued, a write starts after the current I/O turn (so that the records
  * of one burst share it) unless one is in flight, and the loop then writes what was queued meanwhile in
  * the next, so a record waits about one transaction. A full write (sessions and trace rows too) is asked
- * for by the flush timer or flush() and goes next; records queued meanwhile go alone before it. After a failed write (database down) only asked-for
+ * for by the flush timer or flush() and goes next. After a failed write (database down) only asked-for
  * full writes go on, so the timer paces the retries.
  */
 export class WriteScheduler {
@@ -58,16 +58,7 @@ export class WriteScheduler {
   async #loop(): Promise<void> {
     try {
       let ok = true;
-      // Records queued while a full write was in flight go alone before the next full write: a record
-      // waits behind one full write at most, never two (a full write carries up to 2,000 trace rows).
-      let recordsFirst = true;
       do {
-        if (ok && this.#recordsDue() && (this.#fullWrite === null || recordsFirst)) {
-          recordsFirst = false;
-          ok = await this.#write(false);
-          continue;
-        }
-        recordsFirst = true;
         const full = this.#fullWrite;
         this.#fullWrite = null;
         try {
