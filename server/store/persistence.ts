@@ -240,8 +240,11 @@ export class Persistence extends StoreReads implements ThreadPersistence, TraceS
     // A write takes a bounded batch: write until the queues are empty or the database is down.
     for (let i = 0; i < 1000 && this.#hasQueued(); i++) {
       await this.flush();
+      // A full write cut short asks for the next by itself: wait for the loop, not just the one write.
+      await this.#scheduler.idle();
       if (!this.healthy) break;
     }
+    await this.#scheduler.idle();
     await this.#writer.close();
     await this.#reads.close?.();
     await this.db.$disconnect();

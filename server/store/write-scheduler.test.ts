@@ -48,6 +48,22 @@ describe("WriteScheduler", () => {
     expect(h.inFlight).toHaveLength(0);
   });
 
+  it("idle() waits for every write of the loop, including one that no caller asked for", async () => {
+    const h = harness();
+    const first = h.scheduler.full();
+    h.queueRecord();
+    await h.finishOne();
+    await first;
+    // The loop went on by itself with the record: idle() resolves only after that write too.
+    let idle = false;
+    const settled = h.scheduler.idle().then(() => (idle = true));
+    await new Promise((r) => setImmediate(r));
+    expect(idle).toBe(false);
+    await h.finishOne();
+    await settled;
+    expect(h.log).toEqual(["full(0)", "records(1)"]);
+  });
+
   it("a failed write stops the loop until a full write is asked for", async () => {
     const log: boolean[] = [];
     const records = 1;

@@ -40,6 +40,11 @@ export class WriteScheduler {
     return done;
   }
 
+  /** Resolves when no write is in flight (the loop may have started one that no caller asked for). */
+  async idle(): Promise<void> {
+    while (this.#writing) await this.#writing;
+  }
+
   /** Records were queued: a write of them starts after this I/O turn, unless the loop in flight takes them. */
   commitSoon(): void {
     if (this.#commitScheduled || this.#writing || !this.#recordsDue()) return;
