@@ -4,6 +4,7 @@ import type { Config } from "../env";
 import { boundedRecoveryAdapter, recoveryCaps } from "./bounded-recovery-adapter";
 import type { ChatServer } from "./chat-socket";
 import { guardUnjoinedSockets } from "./engine-prejoin-guard";
+import { FairWebSocketServer } from "./fair-ws-server";
 import { limitOversizedIntake } from "./oversized-intake";
 import { createSocketIoParser } from "./socket-io-parser";
 
@@ -12,12 +13,14 @@ import { createSocketIoParser } from "./socket-io-parser";
  * 5 s (not 45 s) for a client to join a namespace after connecting, the parser that refuses frames
  * over MAX_MESSAGE_BYTES by their length and accepts one binary attachment (socket-io-parser.ts), and
  * an allowance for such frames per connection (oversized-intake.ts); a socket that sends binary or big
- * frames before joining a namespace is dropped unread (engine-prejoin-guard.ts).
+ * frames before joining a namespace is dropped unread (engine-prejoin-guard.ts); a connection's frames
+ * reach the router one per turn of the event loop (fair-ws-server.ts).
  */
 export function createIoServer(http: HttpServer, config: Config, recoveryWindowMs: number): ChatServer {
   const io: ChatServer = new IoServer(http, {
     maxHttpBufferSize: 1 << 20,
     perMessageDeflate: false,
+    wsEngine: FairWebSocketServer,
     connectTimeout: 5000,
     parser: createSocketIoParser(config.MAX_MESSAGE_BYTES),
     connectionStateRecovery: recoveryWindowMs > 0 ? { maxDisconnectionDuration: recoveryWindowMs, skipMiddlewares: false } : undefined,

@@ -1,6 +1,7 @@
 import type { IncomingMessage, Server as HttpServer } from "node:http";
 import type { Duplex } from "node:stream";
-import { type ServerOptions, type WebSocket, WebSocketServer } from "ws";
+import type { ServerOptions, WebSocket } from "ws";
+import { FairWebSocketServer } from "../fair-ws-server";
 import type { TransportDeps, TransportHandle } from "../transport-deps";
 import { admitUpgrade, selectProtocol } from "./upgrade-gate";
 import { upgradeRefusal, writeRefusal } from "./upgrade-refusal";
@@ -24,7 +25,7 @@ export function attachWebSocket(http: HttpServer, deps: TransportDeps): Transpor
     closeTimeout: WS_CLOSE_TIMEOUT_MS,
     handleProtocols: (protocols) => selectProtocol(protocols),
   };
-  const wss = new WebSocketServer(options);
+  const wss = new FairWebSocketServer(options);
 
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     if (pathOf(req.url) !== WS_PATH) return; // another transport's upgrade (Socket.IO, Next's HMR)

@@ -39,6 +39,8 @@ export interface AttackFigures {
   p50_ms: number;
   p99_ms: number;
   max_ms: number;
+  /** When the slowest ping was sent, in ms from the attack's start (where in the attack the stall was). */
+  max_at_ms: number;
   /** The bystander's p99 in the second before the attack: the machine's own noise. */
   idle_p99_ms: number;
   rss_baseline_mib: number;
@@ -126,6 +128,7 @@ export async function underAttack(
     p50_ms: round(percentile(rtts, 50)),
     p99_ms: round(percentile(rtts, 99)),
     max_ms: round(Math.max(...rtts)),
+    max_at_ms: slowestAt(samples, start, end),
     idle_p99_ms: round(percentile(rttsIn(start - WARM_UP_MS, start), 99)),
     rss_baseline_mib: round(baseline / MiB),
     rss_peak_delta_mib: round((peak - baseline) / MiB),
@@ -158,7 +161,7 @@ export function expectBystanderUnharmed(f: AttackFigures): void {
 
 function report(f: AttackFigures, node: NodeProcess): void {
   const line =
-    `[attack] ${f.attack} (${f.scale}): bystander p50 ${f.p50_ms} ms, p99 ${f.p99_ms} ms (max ${f.max_ms}, idle p99 ${f.idle_p99_ms}, ` +
+    `[attack] ${f.attack} (${f.scale}): bystander p50 ${f.p50_ms} ms, p99 ${f.p99_ms} ms (max ${f.max_ms} at +${f.max_at_ms} ms, idle p99 ${f.idle_p99_ms}, ` +
     `${f.pings} pings, ${f.failed_pings} failed); RSS baseline ${f.rss_baseline_mib} MiB, peak +${f.rss_peak_delta_mib} MiB ` +
     `(bound ${f.bounds.peakMiB}), after +${f.rss_after_delta_mib} MiB (bound ${f.bounds.afterMiB}); ` +
     `node ${f.node_up ? "up" : node.exited() ? "EXITED" : `not healthy (/api/health ${f.health_status || "no answer in 5 s"})`}` +
@@ -176,3 +179,10 @@ const round = (n: number) => (Number.isFinite(n) ? Math.round(n * 100) / 100 : n
 const finite = (_key: string, v: unknown) => (typeof v === "number" && !Number.isFinite(v) ? null : v);
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** The send time of the slowest ping sent in [start, end], in ms from `start`. */
+function slowestAt(samples: [number, number][], start: number, end: number): number {
+  let worst: [number, number] | null = null;
+  for (const sample of samples) if (sample[0] >= start && sample[0] <= end && (worst === null || sample[1] > worst[1])) worst = sample;
+  return worst === null ? -1 : worst[0] - start;
+}
