@@ -30,11 +30,6 @@ export class RunTurns {
     return new Promise<void>((resolve) => this.enqueue(resolve));
   }
 
-  /** Steps waiting for their turn. */
-  get waiting(): number {
-    return this.#queue.length - this.#head;
-  }
-
   async #serve(): Promise<void> {
     const started = performance.now();
     while (this.#head < this.#queue.length) {

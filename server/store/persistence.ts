@@ -13,8 +13,8 @@ import { WriteScheduler } from "./write-scheduler";
 
 /**
  * Records, sessions and trace rows one write hands to the writer at most. A full write that leaves rows
- * behind asks for the next one at once, so the transactions stay short (about 20-30 ms of the writer's
- * time at 2,000 trace rows) and a record committed before its ack waits behind one of them at most.
+ * behind asks for the next one at once, so the transactions stay short (about 40 ms of the writer's
+ * time at 2,000 trace rows, 19 µs each) and a record committed before its ack waits behind one of them at most.
  */
 const MAX_RECORDS_PER_FLUSH = 5000;
 const MAX_TRACES_PER_FLUSH = 2000;
