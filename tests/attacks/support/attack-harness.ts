@@ -82,7 +82,8 @@ export async function withAttackBench<T>(
 /**
  * Runs one attack under the bystander's watch: a warm-up, the RSS baseline (median of the last second),
  * then `attack(until)`, which must attack until `until` (epoch ms) and release its clients before it
- * resolves, with whatever it measured; then up to 10 s for the RSS to come back within `bounds.afterMiB`.
+ * resolves, with whatever it measured; then up to 10 s for the RSS to come back within `bounds.afterMiB`
+ * (halfway through, one full collection is forced in the node).
  * Prints one summary line, appends the figures to test-results/attacks.jsonl and returns them.
  */
 export async function underAttack(
