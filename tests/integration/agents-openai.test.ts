@@ -1,8 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freePort } from "../support/free-port";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TraceEvent } from "../../contract";
 import { PLACEHOLDER_API_KEY } from "../../server/agent/openai/openai-client";
@@ -38,15 +37,6 @@ const savedEnv = { [KEY_ENV]: process.env[KEY_ENV], [UNSET_ENV]: process.env[UNS
 let model: OpenAiCompatibleServer;
 let t: TestNode;
 
-/** A port nothing listens on (bound, then closed). */
-async function closedPort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((resolve) => s.listen(0, "127.0.0.1", resolve));
-  const { port } = s.address() as AddressInfo;
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return port;
-}
-
 beforeAll(async () => {
   model = await startOpenAiCompatibleServer();
   const agent = (name: string, extra: Record<string, unknown> = {}) => ({
@@ -69,7 +59,7 @@ beforeAll(async () => {
     agent("oa-stop"),
     agent("oa-nokey", { api_key_env: UNSET_ENV, tools: [] }),
     agent("oa-retry"),
-    { ...agent("oa-refused"), base_url: `http://127.0.0.1:${await closedPort()}/v1` },
+    { ...agent("oa-refused"), base_url: `http://127.0.0.1:${await freePort()}/v1` },
   ];
   const file = join(dir, "agents.json");
   writeFileSync(file, JSON.stringify(agents));

@@ -8,7 +8,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { AlertInfo } from "../../contract";
 import { buildEvent } from "../../server/transport/event-factory";
 import { dropDatabase, freshPostgresUrl } from "../support/postgres";
-import { freePort, PrivateRedis } from "../support/private-redis";
+import { freePort } from "../support/free-port";
+import { PrivateRedis } from "../support/private-redis";
 import { apiJson, eventually, runToEnd, sessionWhen, sleep, startTestNode, type TestNode } from "../support/test-node";
 
 const SECRET = "webhook-secret-for-the-test";

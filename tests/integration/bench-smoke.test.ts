@@ -2,7 +2,8 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { PG_ADMIN_URL } from "../support/postgres";
-import { freePort, PrivateRedis } from "../support/private-redis";
+import { freePort } from "../support/free-port";
+import { PrivateRedis } from "../support/private-redis";
 
 const run = promisify(execFile);
 

@@ -1,12 +1,12 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { io, type Socket } from "socket.io-client";
+import type { Socket } from "socket.io-client";
 import { afterAll, describe, expect, it } from "vitest";
 import { craftJwt, nowS } from "../support/fuzz-hardening";
 import { dropDatabase, freshPostgresUrl } from "../support/postgres";
+import { connectedSocket, spawnChildNode } from "../support/spawn-child-node";
 import { COMMIT_WAIT_MS } from "../../server/store/thread-store";
 import { eventually, startTestNode, testNodeEnv, type TestNode } from "../support/test-node";
 
@@ -33,40 +33,6 @@ interface Acked {
   messages: Map<string, string>;
   /** Refusals or lost acks before the kill (there should be none). */
   errors: string[];
-}
-
-/** A node in a child process (tests/support/fuzz-child-node.ts), and the port it listens on. */
-async function spawnNode(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ["--import", "tsx", join(import.meta.dirname, "../support/fuzz-child-node.ts")], {
-    cwd: join(import.meta.dirname, "../.."),
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  const port = await new Promise<number>((resolve, reject) => {
-    let out = "";
-    child.stdout.on("data", (d: Buffer) => {
-      out += d.toString();
-      const m = /PORT (\d+)/.exec(out);
-      if (m) resolve(Number(m[1]));
-    });
-    child.once("exit", (code) => reject(new Error(`child exited ${code}`)));
-    setTimeout(() => reject(new Error("child did not start")), 30_000).unref();
-  });
-  return { child, url: `http://127.0.0.1:${port}` };
-}
-
-async function connectUser(url: string, sub: string): Promise<Socket> {
-  const socket = io(url, {
-    auth: { token: craftJwt({ alg: "HS256" }, { sub, exp: nowS() + 600 }) },
-    transports: ["websocket"],
-    reconnection: false,
-    forceNew: true,
-  });
-  await new Promise<void>((resolve, reject) => {
-    socket.once("connect", () => resolve());
-    socket.once("connect_error", reject);
-  });
-  return socket;
 }
 
 /**
@@ -104,11 +70,13 @@ async function burst(socket: Socket, user: string, acked: Acked, stopped: () => 
  * acks are recorded as they arrive, so whatever reached a client before SIGKILL is in `acked`.
  */
 async function burstAndKill(env: Record<string, string>, users: number, killAfterAcks: number): Promise<Acked> {
-  const { child, url } = await spawnNode(env);
+  const { child, listening } = spawnChildNode(env);
   const acked: Acked = { threads: new Set(), messages: new Map(), errors: [] };
   const sockets: Socket[] = [];
   try {
-    for (let i = 0; i < users; i++) sockets.push(await connectUser(url, `durable-${i}`));
+    const url = await listening;
+    for (let i = 0; i < users; i++)
+      sockets.push(await connectedSocket(url, craftJwt({ alg: "HS256" }, { sub: `durable-${i}`, exp: nowS() + 600 })));
     let killed = false;
     const bursts = sockets.map((s, i) => burst(s, `durable-${i}`, acked, () => killed, 2));
     const started = Date.now();

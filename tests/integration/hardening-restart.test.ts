@@ -1,10 +1,10 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { io } from "socket.io-client";
 import { describe, expect, it } from "vitest";
 import { craftJwt, nowS } from "../support/fuzz-hardening";
+import { connectedSocket, spawnChildNode } from "../support/spawn-child-node";
 import { apiJson, eventually, runToEnd, sessionWhen, startTestNode, testNodeEnv, type SessionBody } from "../support/test-node";
 
 /**
@@ -64,33 +64,11 @@ describe("a server restart during runs", () => {
     const dataDir = mkdtempSync(join(tmpdir(), "switchyard-crash-"));
     let child: ChildProcess | undefined;
     try {
-      child = spawn(process.execPath, ["--import", "tsx", join(import.meta.dirname, "../support/fuzz-child-node.ts")], {
-        cwd: join(import.meta.dirname, "../.."),
-        env: { ...process.env, ...testNodeEnv(dataDir), FAULT_INJECTION: "1" },
-        stdio: ["ignore", "pipe", "inherit"],
-      });
-      const port = await new Promise<number>((resolve, reject) => {
-        let out = "";
-        child!.stdout!.on("data", (d: Buffer) => {
-          out += d.toString();
-          const m = /PORT (\d+)/.exec(out);
-          if (m) resolve(Number(m[1]));
-        });
-        child!.once("exit", (code) => reject(new Error(`child exited ${code}`)));
-        setTimeout(() => reject(new Error("child did not start")), 20_000).unref();
-      });
-      const url = `http://127.0.0.1:${port}`;
+      const started = spawnChildNode({ ...testNodeEnv(dataDir), FAULT_INJECTION: "1" }, { startMs: 20_000 });
+      child = started.child;
+      const url = await started.listening;
       const op = craftJwt({ alg: "HS256", typ: "JWT" }, { sub: "crash-ops", role: "operator", exp: nowS() + 600 });
-      const socket = io(url, {
-        auth: { token: craftJwt({ alg: "HS256" }, { sub: "crash-user", exp: nowS() + 600 }) },
-        transports: ["websocket"],
-        reconnection: false,
-        forceNew: true,
-      });
-      await new Promise<void>((resolve, reject) => {
-        socket.once("connect", () => resolve());
-        socket.once("connect_error", reject);
-      });
+      const socket = await connectedSocket(url, craftJwt({ alg: "HS256" }, { sub: "crash-user", exp: nowS() + 600 }));
       const runIds: string[] = [];
       for (let i = 0; i < 2; i++) {
         const ack = (await socket.timeout(5000).emitWithAck("message", {

@@ -1,8 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freePort } from "../support/free-port";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type OpenAiCompatibleServer, startOpenAiCompatibleServer } from "../support/openai-compatible-server";
 import { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from "../support/otlp-receiver";
@@ -264,15 +263,6 @@ describe("http/json, content capture on", () => {
   });
 });
 
-/** A port nothing listens on (bound, then closed). */
-async function closedPort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((resolve) => s.listen(0, "127.0.0.1", resolve));
-  const { port } = s.address() as AddressInfo;
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return port;
-}
-
 /** Runs `n` golden runs one after another; returns how long they took and that each passed. */
 async function goldenRuns(t: TestNode, user: string, n: number): Promise<number> {
   const u = await t.connect(user);
@@ -291,7 +281,7 @@ async function goldenRuns(t: TestNode, user: string, n: number): Promise<number>
 
 describe("a collector that is down or slow changes nothing for routing", () => {
   it("down (connection refused): runs pass promptly, the failed exports are counted as drops", async () => {
-    const t = await startTestNode({ OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${await closedPort()}` });
+    const t = await startTestNode({ OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${await freePort()}` });
     try {
       // A receiver that refuses would not hold a run up: ten runs in well under the export timeout.
       expect(await goldenRuns(t, "otel-down", 10)).toBeLessThan(5_000);

@@ -1,8 +1,9 @@
 /**
- * The node the attack suite attacks, in a process of its own so that a crash is observable and its RSS
- * is the node's alone. It is server/index.ts without Next.js (the attacks need no pages, and a page
- * build must not be a precondition of `npm test`): the same config from the environment, the same
- * handler of stray rejections and the same SIGTERM stop. Prints "PORT <n>" once listening.
+ * A node in a process of its own (started by spawn-child-node.ts; the supervisor test runs it too), so
+ * that a crash is observable, its RSS is the node's alone, and a test can kill it without a goodbye.
+ * It is server/index.ts without Next.js (no test here needs pages, and a page build must not be a
+ * precondition of `npm test`): the same config from the environment, the same handler of stray
+ * rejections and the same SIGTERM stop. Prints "PORT <n>" once listening.
  */
 import { loadConfig } from "../../server/env";
 import { createLogger } from "../../server/logger";

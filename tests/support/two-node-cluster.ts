@@ -1,5 +1,6 @@
 import { dropDatabase, freshPostgresUrl } from "./postgres";
-import { freePort, PrivateRedis } from "./private-redis";
+import { freePort } from "./free-port";
+import { PrivateRedis } from "./private-redis";
 import { sleep, startTestNode, type TestNode } from "./test-node";
 
 /** Two real nodes, "node-a" and "node-b", on a private redis-server and a fresh PostgreSQL database. */

@@ -1,11 +1,10 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { craftJwt } from "../../support/jwt";
+import { spawnChildNode } from "../../support/spawn-child-node";
 import { testNodeEnv } from "../../support/test-node";
 
-const ROOT = join(import.meta.dirname, "../../..");
 const STDERR_TAIL = 4_000;
 
 /** A Switchyard node running in a child process (child-node.ts), as the attack suite sees it from outside. */
@@ -57,30 +56,17 @@ function readStatus(pid: number, field: "VmRSS" | "VmHWM"): number | null {
  */
 export async function startNodeProcess(env: Record<string, string> = {}, options: { dataDir?: string } = {}): Promise<NodeProcess> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "switchyard-attack-"));
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ["--expose-gc", "--import", "tsx", join(import.meta.dirname, "../../support/child-node.ts")],
-    {
-      cwd: ROOT,
-      env: { ...process.env, ...testNodeEnv(dataDir), NODE_ENV: "production", LOG_LEVEL: "warn", PORT: "0", HOST: "127.0.0.1", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    },
+  const { child, listening } = spawnChildNode(
+    { ...testNodeEnv(dataDir), NODE_ENV: "production", LOG_LEVEL: "warn", ...env },
+    { nodeArgs: ["--expose-gc"], stderr: "pipe" },
   );
   let stderr = "";
   let exited = false;
   child.stderr!.on("data", (d: Buffer) => (stderr = (stderr + d.toString()).slice(-STDERR_TAIL)));
   const exit = new Promise<void>((resolve) => child.once("exit", () => ((exited = true), resolve())));
-  const port = await new Promise<number>((resolve, reject) => {
-    let out = "";
-    child.stdout!.on("data", (d: Buffer) => {
-      out += d.toString();
-      const m = /PORT (\d+)/.exec(out);
-      if (m) resolve(Number(m[1]));
-    });
-    void exit.then(() => reject(new Error(`the node exited before listening: ${stderr}`)));
-    setTimeout(() => reject(new Error(`the node did not start within 30 s: ${stderr}`)), 30_000).unref();
+  const url = await listening.catch((err: Error) => {
+    throw new Error(`${err.message}: ${stderr}`);
   });
-  const url = `http://127.0.0.1:${port}`;
   const token = (sub: string, role: "user" | "operator" = "user") =>
     craftJwt({ alg: "HS256", typ: "JWT" }, { sub, role, exp: Math.floor(Date.now() / 1000) + 3600 });
   return {
