@@ -10,7 +10,7 @@ import { buildEvent } from "../../server/transport/event-factory";
 import { dropDatabase, freshPostgresUrl } from "../support/postgres";
 import { freePort } from "../support/free-port";
 import { PrivateRedis } from "../support/private-redis";
-import { apiJson, eventually, runToEnd, sessionWhen, sleep, startTestNode, type TestNode } from "../support/test-node";
+import { metricValue, apiJson, eventually, runToEnd, sessionWhen, sleep, startTestNode, type TestNode } from "../support/test-node";
 
 const SECRET = "webhook-secret-for-the-test";
 
@@ -72,9 +72,7 @@ async function provokeIsolationViolation(t: TestNode, owner: string, stranger: s
 }
 
 async function metric(t: TestNode, outcome: string): Promise<number> {
-  const text = await (await t.api("/metrics")).text();
-  const line = text.split("\n").find((l) => l.startsWith(`switchyard_alert_notifications_total{outcome="${outcome}"}`));
-  return Number(line?.split(" ")[1] ?? NaN);
+  return (await metricValue(t, `switchyard_alert_notifications_total{outcome="${outcome}"}`)) ?? NaN;
 }
 
 const nodes: TestNode[] = [];

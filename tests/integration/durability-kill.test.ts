@@ -8,7 +8,7 @@ import { craftJwt, nowS } from "../support/fuzz-hardening";
 import { dropDatabase, freshPostgresUrl } from "../support/postgres";
 import { connectedSocket, spawnChildNode } from "../support/spawn-child-node";
 import { COMMIT_WAIT_MS } from "../../server/store/thread-store";
-import { eventually, startTestNode, testNodeEnv, type TestNode } from "../support/test-node";
+import { metricValue, eventually, startTestNode, testNodeEnv, type TestNode } from "../support/test-node";
 
 /**
  * Durability of what was acknowledged (issue 16): users burst create_thread and user_message (on their
@@ -156,10 +156,7 @@ describe("durability of acknowledged data across kill -9", () => {
     // The node's first retention pass deletes on the router's thread (better-sqlite3 waits synchronously
     // for a lock): it must be over before the test takes the file's write lock.
     await t.node.retentionPass;
-    const acksBeforeCommit = async () => {
-      const text = await (await t.api("/metrics")).text();
-      return Number(/^switchyard_acks_before_commit_total (\d+)$/m.exec(text)?.[1]);
-    };
+    const acksBeforeCommit = async () => (await metricValue(t, "switchyard_acks_before_commit_total")) ?? NaN;
     const user = await t.connect("durable-locked");
     expect((await user.send({ type: "create_thread", payload: { title: "before" } })).ok).toBe(true);
     expect(await acksBeforeCommit()).toBe(0);

@@ -5,7 +5,7 @@ import { freePort } from "../support/free-port";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type OpenAiCompatibleServer, startOpenAiCompatibleServer } from "../support/openai-compatible-server";
 import { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from "../support/otlp-receiver";
-import { eventually, GOLDEN_PATH, runToEnd, sessionWhen, startTestNode, type TestNode } from "../support/test-node";
+import { metricValue, eventually, GOLDEN_PATH, runToEnd, sessionWhen, startTestNode, type TestNode } from "../support/test-node";
 
 /**
  * OpenTelemetry export of runs (PROTOCOL.md "OpenTelemetry export and alerts", docs/observability.md):
@@ -79,12 +79,8 @@ function expectTree(root: ReceivedSpan, children: ReceivedSpan[]) {
   }
 }
 
-async function metric(t: TestNode, name: string): Promise<number> {
-  const text = await (await t.api("/metrics")).text();
-  return text
-    .split("\n")
-    .filter((l) => l.startsWith(name))
-    .reduce((sum, l) => sum + Number(l.split(" ").pop()), 0);
+async function metric(t: TestNode, series: string): Promise<number> {
+  return (await metricValue(t, series)) ?? 0;
 }
 
 describe("http/protobuf, content capture off", () => {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runToEnd, sessionWhen, sleep, startTestNode, type TestNode } from "../support/test-node";
+import { metricValue, runToEnd, sessionWhen, sleep, startTestNode, type TestNode } from "../support/test-node";
 
 /** RATE_LIMITED with small overrides: 2 messages/s per connection, burst 4 (PROTOCOL.md "Errors"). */
 
@@ -112,10 +112,7 @@ describe("fair share per user (PROTOCOL.md 'Starting the server')", () => {
   });
 
   /** A /metrics value (0 when absent). */
-  const metric = async (name: string) => {
-    const line = (await (await n.api("/metrics")).text()).split("\n").find((l) => l.startsWith(`${name} `));
-    return line ? Number(line.split(" ")[1]) : 0;
-  };
+  const metric = async (name: string) => (await metricValue(n, name)) ?? 0;
 
   it("a repeated message_id is throttled like any message and writes no trace of its own; a flood's refusals are counted, not each traced", async () => {
     const c = await n.connect("fair-repeat");

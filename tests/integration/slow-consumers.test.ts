@@ -1,7 +1,7 @@
 import { rawSocketOf } from "../support/raw-client-socket";
 import { io, type Socket } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { apiJson, eventually, sleep, startTestNode, type TestClient, type TestNode } from "../support/test-node";
+import { metricValue, apiJson, eventually, sleep, startTestNode, type TestClient, type TestNode } from "../support/test-node";
 
 /** Byte budgets on every outgoing queue, and history replies in byte-capped pages (issue 16). */
 
@@ -23,12 +23,6 @@ function fillThread(t: TestNode, threadId: string, userId: string, n: number, si
       content: `${String(i).padStart(4, "0")} ${"x".repeat(size)}`,
     });
   }
-}
-
-async function metric(t: TestNode, line: string): Promise<number> {
-  const res = await t.api("/metrics");
-  const found = (await res.text()).split("\n").find((l) => l.startsWith(line));
-  return found ? Number(found.split(" ").at(-1)) : 0;
 }
 
 describe("thread history in pages", () => {
@@ -124,7 +118,7 @@ describe("byte budgets on outgoing queues", () => {
       return rows.find((r) => r.connection_id === slow.connectionId);
     });
     expect(closed.error?.code).toBe("SLOW_CONSUMER");
-    expect(await metric(t, 'switchyard_slow_consumer_disconnects_total{surface="chat"}')).toBeGreaterThanOrEqual(1);
+    expect((await metricValue(t, 'switchyard_slow_consumer_disconnects_total{surface="chat"}')) ?? 0).toBeGreaterThanOrEqual(1);
     expect(bystander.socket.connected).toBe(true);
     expect(Math.max(...pings), `bystander round trips ${pings.map((p) => p.toFixed(1)).join(",")}`).toBeLessThan(500);
   });
@@ -152,7 +146,7 @@ describe("byte budgets on outgoing queues", () => {
     }
     expect(cut, "the stuck subscriber was cut as SLOW_CONSUMER").toBeDefined();
     expect(cut?.connection_id).toMatch(/^insp_/);
-    expect(await metric(t, 'switchyard_slow_consumer_disconnects_total{surface="inspector"}')).toBeGreaterThanOrEqual(1);
+    expect((await metricValue(t, 'switchyard_slow_consumer_disconnects_total{surface="inspector"}')) ?? 0).toBeGreaterThanOrEqual(1);
     expect(reader.connected).toBe(true);
     expect(batches).toBeGreaterThan(0);
     stuck.close();

@@ -189,6 +189,13 @@ export async function apiJson<T = any>(t: TestNode, path: string): Promise<T> {
   return (await res.json()) as T;
 }
 
+/** One series of GET /metrics (its name, and its labels when it has any, as Prometheus prints them): its value, or null when absent. */
+export async function metricValue(t: Pick<TestNode, "api">, series: string): Promise<number | null> {
+  const text = await (await t.api("/metrics")).text();
+  const line = text.split("\n").find((l) => l.startsWith(`${series} `));
+  return line === undefined ? null : Number(line.slice(series.length + 1));
+}
+
 /** Polls GET /api/sessions/:id until the session is final (status other than "running"), or has `status`. */
 export function sessionWhen(t: TestNode, runId: string, status?: SessionBody["status"], timeoutMs = 10_000): Promise<SessionBody> {
   return eventually(
