@@ -7,6 +7,7 @@ import { guardUnjoinedSockets } from "./engine-prejoin-guard";
 import { FairWebSocketServer } from "./fair-ws-server";
 import { limitOversizedIntake } from "./oversized-intake";
 import { createSocketIoParser } from "./socket-io-parser";
+import { flushEngineWritesPerTick } from "./tick-writes";
 
 /**
  * The Socket.IO server on the node's HTTP server: 1 MiB frames, no compression, recovery when enabled,
@@ -14,7 +15,8 @@ import { createSocketIoParser } from "./socket-io-parser";
  * over MAX_MESSAGE_BYTES by their length and accepts one binary attachment (socket-io-parser.ts), and
  * an allowance for such frames per connection (oversized-intake.ts); a socket that sends binary or big
  * frames before joining a namespace is dropped unread (engine-prejoin-guard.ts); a connection's frames
- * reach the router one per turn of the event loop (fair-ws-server.ts).
+ * reach the router one per turn of the event loop (fair-ws-server.ts), and the frames written to it in one
+ * tick leave in one TCP write (tick-writes.ts).
  */
 export function createIoServer(http: HttpServer, config: Config, recoveryWindowMs: number): ChatServer {
   const io: ChatServer = new IoServer(http, {
@@ -30,6 +32,7 @@ export function createIoServer(http: HttpServer, config: Config, recoveryWindowM
   });
   guardUnjoinedSockets(io.engine);
   limitOversizedIntake(io.engine, config.MAX_MESSAGE_BYTES);
+  flushEngineWritesPerTick(io.engine);
   return io;
 }
 

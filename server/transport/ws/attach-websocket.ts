@@ -34,7 +34,7 @@ export function attachWebSocket(http: HttpServer, deps: TransportDeps): Transpor
     // handleUpgrade is synchronous here (no verifyClient): the callback has run, or the upgrade failed.
     try {
       wss.handleUpgrade(req, socket, head, (ws) => {
-        serveWsConnection(ws, admitted.identity, deps, keepalive);
+        serveWsConnection(ws, socket, admitted.identity, deps, keepalive);
       });
     } finally {
       admitted.release();

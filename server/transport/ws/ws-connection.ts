@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import type { Duplex } from "node:stream";
 import type { WebSocket } from "ws";
 import type { Ack } from "../../../contract";
 import type { Identity } from "../../auth/identity";
@@ -8,6 +9,7 @@ import type { TransportDeps } from "../transport-deps";
 import { OversizedIntake } from "../oversized-intake";
 import { holdReading } from "../read-gate";
 import { RefusedFrame } from "../refused-frame";
+import { TickCork } from "../tick-writes";
 import { inboundFrame } from "./inbound-frame";
 import { keepAlive } from "./keepalive";
 import { WsWriter } from "./ws-writer";
@@ -20,14 +22,24 @@ import type { KeepaliveSettings } from "./ws-settings";
  * exactly one `message_ack` frame, and on close unregisters it and traces `connection_closed`.
  * No connection-state recovery: a client resumes with `get_thread_history`.
  */
-export function serveWsConnection(ws: WebSocket, identity: Identity, deps: TransportDeps, keepalive: KeepaliveSettings): Connection {
+export function serveWsConnection(
+  ws: WebSocket,
+  tcp: Duplex,
+  identity: Identity,
+  deps: TransportDeps,
+  keepalive: KeepaliveSettings,
+): Connection {
   const { config, connections, tracer, logger } = deps;
   let closeReason: string | undefined;
-  const writer = new WsWriter(ws, (reason) => {
-    // Cut by the server (a slow consumer): no further event is written to it, whatever the client does.
-    closeReason = reason;
-    connections.remove(conn.id);
-  });
+  const writer = new WsWriter(
+    ws,
+    (reason) => {
+      // Cut by the server (a slow consumer): no further event is written to it, whatever the client does.
+      closeReason = reason;
+      connections.remove(conn.id);
+    },
+    new TickCork(tcp),
+  );
   const conn: Connection = {
     id: `conn_${randomUUID()}`,
     userId: identity.userId,

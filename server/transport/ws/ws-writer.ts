@@ -1,6 +1,7 @@
 import type { WebSocket } from "ws";
 import type { ServerEvent } from "../../../contract";
 import type { EventWriter } from "../event-writer";
+import type { TickCork } from "../tick-writes";
 
 /** WebSocket close codes the server uses. */
 export const CLOSE_CODES = { goingAway: 1001, policyViolation: 1008, tooBig: 1009 } as const;
@@ -8,15 +9,18 @@ export const CLOSE_CODES = { goingAway: 1001, policyViolation: 1008, tooBig: 100
 /**
  * Writes events to one plain WebSocket, one JSON text frame each. Its queued bytes are the socket's
  * unsent bytes (`bufferedAmount`), which delivery compares with OUTBOUND_BUFFER_BYTES. No per-event acks on /ws.
+ * The frames of one tick leave in one TCP write (`cork`, tick-writes.ts).
  */
 export class WsWriter implements EventWriter {
   readonly #ws: WebSocket;
   readonly #onClose: (reason: string) => void;
+  readonly #cork: TickCork | undefined;
 
   /** `onClose` runs once when the server closes the connection with a reason (before the socket is gone). */
-  constructor(ws: WebSocket, onClose: (reason: string) => void) {
+  constructor(ws: WebSocket, onClose: (reason: string) => void, cork?: TickCork) {
     this.#ws = ws;
     this.#onClose = onClose;
+    this.#cork = cork;
   }
 
   write(event: ServerEvent): void {
@@ -25,7 +29,9 @@ export class WsWriter implements EventWriter {
 
   /** Sends any JSON value as one text frame while the socket is open (a frame after close is dropped). */
   send(value: unknown): void {
-    if (this.#ws.readyState === this.#ws.OPEN) this.#ws.send(JSON.stringify(value));
+    if (this.#ws.readyState !== this.#ws.OPEN) return;
+    this.#cork?.hold();
+    this.#ws.send(JSON.stringify(value));
   }
 
   queuedBytes(): number {
