@@ -92,7 +92,12 @@ export function FlowsView() {
           <>
             <span className="toolbar-note" data-testid="flows-counters">
               {fmtInt(visible.length)} chains · {fmtInt(snap.events.length)} events in tail · {fmtInt(snap.received)} received
-              {snap.dropped > 0 ? <span className="err-text"> · {fmtInt(snap.dropped)} dropped by server</span> : null}
+              {snap.dropped > 0 ? (
+                <span title="The server sends each console a capped share of live trace events (INSPECTOR_MAX_EVENTS_PER_S); every event is still stored and searchable in traces.">
+                  {" "}
+                  · {fmtInt(snap.dropped)} over the live cap, not shown
+                </span>
+              ) : null}
             </span>
             <button
               type="button"

@@ -76,6 +76,12 @@ export interface GeneratorPlan {
   userOffset: number;
   /** Requests each user keeps in flight (closed loop). */
   inflight: number;
+  /**
+   * Optional pacing: a user starts its next request no sooner than `paceMs` after the previous one
+   * started, its first at a random moment within `paceMs` (about users × inflight × 1000 / paceMs
+   * requests/s while the server keeps up). Unset: as soon as the previous one finishes.
+   */
+  paceMs?: number;
   /** Handshakes in flight at once while connecting. */
   connectConcurrency: number;
   requestTimeoutMs: number;

@@ -2,6 +2,7 @@
 // router, tracing, session recording, SQLite write-behind persistence, operator API, inspector).
 // Configuration comes from the environment the orchestrator sets (NODE_ENV=production, AUTH_SECRET,
 // DATABASE_URL, raised rate and connection limits, LOG_LEVEL=silent).
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { performance } from "node:perf_hooks";
 import { loadConfig } from "../../server/env";
 import { createLogger } from "../../server/logger";
@@ -13,7 +14,7 @@ import { mainThreadCpuUs } from "./lib/cpu-sampler";
 try {
   const config = loadConfig(process.env);
   const logger = createLogger(config.LOG_LEVEL, config.NODE_ID);
-  const node = await SwitchyardNode.create({ config, logger });
+  const node = await SwitchyardNode.create({ config, logger, pageHandler: await consolePages() });
   const port = await node.listen(Number(process.env.PORT ?? 0), "127.0.0.1");
   if (process.env.BENCH_NO_PERSISTENCE === "1") {
     // Diagnosis only (--no-persistence): everything as usual except that nothing reaches the database,
@@ -38,6 +39,19 @@ try {
   });
 } catch (err) {
   fail(err);
+}
+
+/**
+ * With BENCH_CONSOLE=1 (`npm run bench:console`), the console's pages too, from the production build,
+ * as server/index.ts serves them; otherwise none (the other benches measure the router alone).
+ */
+async function consolePages(): Promise<((req: IncomingMessage, res: ServerResponse) => void) | undefined> {
+  if (process.env.BENCH_CONSOLE !== "1") return undefined;
+  const { default: next } = await import("next");
+  const app = next({ dev: false, dir: new URL("../..", import.meta.url).pathname });
+  await app.prepare();
+  const handle = app.getRequestHandler();
+  return (req, res) => void handle(req, res);
 }
 
 /**

@@ -64,7 +64,12 @@ export class ClosedLoop {
   /** Issues every user's first requests and sweeps timed-out ones every second. */
   start(users: LoopUser[]): void {
     this.running = true;
-    for (const user of users) for (let i = 0; i < this.plan.inflight; i++) this.issue(user);
+    const pace = this.plan.paceMs;
+    for (const user of users)
+      for (let i = 0; i < this.plan.inflight; i++) {
+        if (pace) setTimeout(() => this.issue(user), Math.random() * pace);
+        else this.issue(user);
+      }
     setInterval(() => this.sweepTimeouts(), 1000).unref();
   }
 
@@ -202,7 +207,9 @@ export class ClosedLoop {
         this.latency.recordMs(performance.now() - p.start);
       }
     }
-    this.issue(p.user);
+    const wait = (this.plan.paceMs ?? 0) - (performance.now() - p.start);
+    if (wait > 0) setTimeout(() => this.issue(p.user), wait);
+    else this.issue(p.user);
   }
 
   private sweepTimeouts(): void {
