@@ -1,6 +1,7 @@
 import type { Logger } from "../logger";
 import type { DatabaseTarget } from "./database-url";
 import { Persistence, type PersistenceOptions } from "./persistence";
+import { PgTraceWriter } from "./pg-trace-writer";
 import { PrismaBatchWriter } from "./prisma-batch-writer";
 import { createPrismaClient } from "./prisma-client";
 import { ReadWorkerPool } from "./read-worker-pool";
@@ -12,7 +13,10 @@ import { SqliteBatchWriter } from "./sqlite-batch-writer";
  */
 export function openPersistence(target: DatabaseTarget, logger: Logger, options: PersistenceOptions = {}): Persistence {
   const db = createPrismaClient(target);
-  const writer = target.dialect === "sqlite" ? new SqliteBatchWriter(target.file!) : new PrismaBatchWriter(db, target.dialect);
+  const writer =
+    target.dialect === "sqlite"
+      ? new SqliteBatchWriter(target.file!)
+      : new PrismaBatchWriter(db, target.dialect, new PgTraceWriter(target.url));
   const reads = target.dialect === "sqlite" ? new ReadWorkerPool(target) : undefined;
   return new Persistence(db, writer, logger, { reads, ...options });
 }

@@ -2,6 +2,7 @@ import type { Prisma } from "@prisma/client";
 import { wellFormed } from "../text/unicode";
 import type { Dialect } from "./database-url";
 import { type Db, reachable } from "./prisma-client";
+import type { PgTraceWriter } from "./pg-trace-writer";
 import { rows } from "./row-mapping";
 import { TRACE_ROWS_PER_INSERT, traceInsert } from "./trace-insert";
 import type { BatchWriter, WriteBatch, WriteOutcome } from "./write-batch";
@@ -18,20 +19,43 @@ function chunks<T>(list: T[]): T[][] {
 
 /**
  * BatchWriter through Prisma (PostgreSQL): one transaction per batch. When the reachable database
- * refuses it, the whole batch counts as refused (retrying it would fail forever).
+ * refuses it, the whole batch counts as refused (retrying it would fail forever). With a PgTraceWriter
+ * (PostgreSQL), trace rows go first through it, in a statement of their own: a batch put back after
+ * its records failed is written again without repeating them (skipped by id).
  */
 export class PrismaBatchWriter implements BatchWriter {
   readonly #db: Db;
   readonly #dialect: Dialect;
+  readonly #traceWriter: PgTraceWriter | undefined;
   // Orders rows within one millisecond; starts from the clock so it keeps growing across restarts.
   #traceSeq = Date.now() * 1000;
 
-  constructor(db: Db, dialect: Dialect) {
+  constructor(db: Db, dialect: Dialect, traceWriter?: PgTraceWriter) {
     this.#db = db;
     this.#dialect = dialect;
+    this.#traceWriter = traceWriter;
   }
 
   async write(batch: WriteBatch): Promise<WriteOutcome> {
+    if (!this.#traceWriter || batch.traces.length === 0) return this.#writeInPrisma(batch);
+    const firstSeq = this.#traceSeq + 1;
+    this.#traceSeq += batch.traces.length;
+    let traces: WriteOutcome = NOTHING_REFUSED;
+    try {
+      await this.#traceWriter.write(batch.traces, firstSeq);
+    } catch (err) {
+      if (!(await reachable(this.#db))) throw err;
+      traces = { refusedRecords: 0, refusedTraces: batch.traces.length, firstError: (err as Error).message };
+    }
+    const records = await this.#writeInPrisma({ ...batch, traces: [] });
+    return {
+      refusedRecords: records.refusedRecords,
+      refusedTraces: traces.refusedTraces,
+      firstError: traces.firstError ?? records.firstError,
+    };
+  }
+
+  async #writeInPrisma(batch: WriteBatch): Promise<WriteOutcome> {
     const { threads, messages, sessions, traces } = batch;
     const ops: Prisma.PrismaPromise<unknown>[] = [];
     for (const part of chunks(threads))
@@ -71,5 +95,6 @@ export class PrismaBatchWriter implements BatchWriter {
 
   async close(): Promise<void> {
     // The Prisma client belongs to Persistence, which disconnects it.
+    await this.#traceWriter?.close();
   }
 }
