@@ -6,6 +6,7 @@ import type { Logger } from "./logger";
 import { type NodeOptions, type NodeParts, wireNode } from "./node-wiring";
 import { shutdownStep } from "./shutdown-step";
 import type { NodeQueries } from "./operator/node-queries";
+import { AckJournal, ackJournalFile } from "./store/ack-journal";
 import { parseDatabaseUrl } from "./store/database-url";
 import { applyMigrations } from "./store/migrate";
 import { openPersistence } from "./store/open-persistence";
@@ -37,7 +38,10 @@ export class SwitchyardNode {
     const target = parseDatabaseUrl(options.config.DATABASE_URL);
     const applied = await applyMigrations(target);
     if (applied.length) options.logger.info({ migrations: applied, dialect: target.dialect }, "schema applied");
-    const persistence = openPersistence(target, options.logger, { maxQueuedTraces: options.config.TRACE_QUEUE_MAX });
+    const persistence = openPersistence(target, options.logger, {
+      maxQueuedTraces: options.config.TRACE_QUEUE_MAX,
+      journal: AckJournal.open(ackJournalFile(options.config)),
+    });
     const node = new SwitchyardNode(options, await wireNode(options, persistence));
     await node.#markInterruptedSessions();
     return node;

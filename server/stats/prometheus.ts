@@ -13,7 +13,7 @@ export interface MetricsSource {
   /** RATE_LIMITED refusals counted without trace rows (a flood past the first refusal of each second). */
   untracedRefusals(): number;
   sessions(): Promise<Record<string, number>>;
-  /** Acks of a user's message or a created thread answered before its commit (ThreadStore.untilCommitted). */
+  /** Acks of a user's message or a created thread answered before it was durable: neither committed nor journaled (ThreadStore.untilCommitted). */
   acksBeforeCommit(): number;
   /** Write-behind rows waiting for the next flush: what a crash of the process now would lose. */
   writeBehindQueued(): { traces: number; sessions: number };
@@ -92,7 +92,7 @@ export class PrometheusMetrics {
     });
     new Gauge({
       name: "switchyard_acks_before_commit_total",
-      help: "Acks of a user message or created thread answered before its database commit (wait ran out, or database down)",
+      help: "Acks of a user message or created thread answered before it was durable: neither committed nor journaled (a full record queue, or a store without a journal)",
       registers: [r],
       collect() {
         this.set(source.acksBeforeCommit());

@@ -1,5 +1,5 @@
 /** The promise of a record that was not queued (the queue was full): it never resolves. */
-const NEVER = new Promise<void>(() => undefined);
+export const NOT_QUEUED = new Promise<void>(() => undefined);
 
 /** Rows taken from a CommitQueue for one write, with the callbacks that tell their callers it is over. */
 export interface TakenRows<T> {
@@ -29,7 +29,7 @@ export class CommitQueue<T> {
   }
 
   push(row: T): Promise<void> {
-    if (this.#rows.length >= this.#max) return NEVER;
+    if (this.#rows.length >= this.#max) return NOT_QUEUED;
     this.#rows.push(row);
     return new Promise<void>((resolve) => this.#settles.push(resolve));
   }

@@ -2,7 +2,8 @@ import { type TraceEvent } from "../../contract";
 import type { Logger } from "../logger";
 import type { TraceSink } from "../trace/tracer";
 import type { AlertListQuery, AlertRecord, RunTally } from "./alert-store";
-import { CommitQueue, settle } from "./commit-queue";
+import type { AckJournal, JournalEntry } from "./ack-journal";
+import { CommitQueue, NOT_QUEUED, settle } from "./commit-queue";
 import { isRoutineHeartbeat } from "./heartbeat-traces";
 import { type Db, reachable } from "./prisma-client";
 import type { MessageRecord, ReplayRecord, SessionRecord, SessionStatus, ThreadRecord } from "./records";
@@ -19,6 +20,13 @@ import { WriteScheduler } from "./write-scheduler";
 const MAX_RECORDS_PER_FLUSH = 5000;
 const MAX_TRACES_PER_FLUSH = 2000;
 
+/**
+ * Trace rows waiting past which a journaled record's ack waits for its commit after all (about a second
+ * of the writer's work): back-pressure, so that a load the writer cannot keep up with slows down its
+ * clients a little rather than fill the trace queue and drop rows.
+ */
+const ACK_WAITS_PAST_QUEUED_TRACES = 20_000;
+
 export interface PersistenceOptions {
   flushMs?: number;
   /** Trace rows waiting for the database at most; beyond it they are dropped and counted. */
@@ -26,12 +34,16 @@ export interface PersistenceOptions {
   maxQueuedRecords?: number;
   /** Where the reads run (SQLite: the reader threads of read-worker-pool.ts); by default on `db`. */
   reads?: Reads;
+  /** The journal of acknowledged records (ack-journal.ts), and what a previous process left in it. */
+  journal?: { journal: AckJournal; leftovers: JournalEntry[] };
 }
 
 /**
  * Persistence through a BatchWriter (SQLite: a writer thread; PostgreSQL: Prisma), one transaction per
  * write. Threads and messages are group-committed (write-scheduler.ts), so a caller can await its
- * record's commit (ThreadStore.untilCommitted) for about one transaction; sessions and trace rows are
+ * record's commit (ThreadStore.untilCommitted) for about one transaction; with a journal (a node's), a
+ * queued thread or message is appended to it at once and its save returns nothing to wait for: it is
+ * durable already, and the journal is emptied whenever every record in it is committed. Sessions and trace rows are
  * write-behind, added to a write every `flushMs`, so they may trail the records by one flush. While the
  * database is down, records wait (bounded), trace rows beyond the bound are dropped and counted, the
  * timer retries, and writing resumes by itself when the database is back. Reads are StoreReads'
@@ -45,6 +57,9 @@ export class Persistence extends StoreReads implements ThreadPersistence, TraceS
   readonly #reads: Reads;
   readonly #threads: CommitQueue<ThreadRecord>;
   readonly #messages: CommitQueue<MessageRecord>;
+  readonly #journal: AckJournal | undefined;
+  /** Journaled records not yet committed (or refused): the journal is emptied when none are left. */
+  #unsettled = 0;
   #sessions = new Map<string, SessionRecord>();
   #traces: TraceEvent[] = [];
   readonly #scheduler = new WriteScheduler(
@@ -74,20 +89,47 @@ export class Persistence extends StoreReads implements ThreadPersistence, TraceS
     this.#reads = options.reads ?? new StoreReads(db);
     this.#timer = setInterval(() => void this.flush(), options.flushMs ?? 200);
     this.#timer.unref();
+    this.#journal = options.journal?.journal;
+    // What a killed process acknowledged and may not have committed: queued again (already journaled).
+    for (const entry of options.journal?.leftovers ?? []) {
+      const committed = "thread" in entry ? this.#threads.push(entry.thread) : this.#messages.push(entry.message);
+      if (committed !== NOT_QUEUED) this.#track(committed);
+    }
+    this.#scheduler.commitSoon();
   }
 
-  /** Queues a thread; resolves once it is committed (see CommitQueue for what else ends the wait). */
-  saveThread(thread: ThreadRecord): Promise<void> {
+  /**
+   * Queues a thread. Without a journal: resolves once it is committed (see CommitQueue for what else ends
+   * the wait). With one: journaled, nothing to wait for (unless the queue is full: then never; or the
+   * writer is behind: then its commit, as without a journal).
+   */
+  saveThread(thread: ThreadRecord): Promise<void> | void {
     const committed = this.#threads.push(thread);
     this.#scheduler.commitSoon();
-    return committed;
+    return this.#journaled({ thread }, committed);
   }
 
-  /** Queues a message; resolves once it is committed (see CommitQueue for what else ends the wait). */
-  saveMessage(message: MessageRecord): Promise<void> {
+  /** Queues a message, as saveThread. */
+  saveMessage(message: MessageRecord): Promise<void> | void {
     const committed = this.#messages.push(message);
     this.#scheduler.commitSoon();
-    return committed;
+    return this.#journaled({ message }, committed);
+  }
+
+  #journaled(entry: JournalEntry, committed: Promise<void>): Promise<void> | void {
+    if (!this.#journal || committed === NOT_QUEUED) return committed;
+    this.#journal.append(entry);
+    this.#track(committed);
+    // Durable now; but while the writer is behind (not down), the ack still waits for the commit (about
+    // one transaction): the clients' pace then follows the writer's, instead of trace rows piling up to drops.
+    if (this.healthy && this.#traces.length > ACK_WAITS_PAST_QUEUED_TRACES) return committed;
+  }
+
+  #track(committed: Promise<void>): void {
+    this.#unsettled++;
+    void committed.then(() => {
+      if (--this.#unsettled === 0) this.#journal?.settled();
+    });
   }
 
   /** Queues the latest state of a session; several updates within one flush become one write. */
@@ -245,6 +287,7 @@ export class Persistence extends StoreReads implements ThreadPersistence, TraceS
       if (!this.healthy) break;
     }
     await this.#scheduler.idle();
+    this.#journal?.close();
     await this.#writer.close();
     await this.#reads.close?.();
     await this.db.$disconnect();

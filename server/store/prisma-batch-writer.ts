@@ -8,6 +8,12 @@ import { TRACE_ROWS_PER_INSERT, traceInsert } from "./trace-insert";
 import type { BatchWriter, WriteBatch, WriteOutcome } from "./write-batch";
 import { NOTHING_REFUSED } from "./write-batch";
 
+/**
+ * A journaled record written again after a restart (ack-journal.ts) is skipped by its id. PostgreSQL's
+ * `createMany` option, which the client's types (generated from the SQLite schema) do not list.
+ */
+const SKIP_DUPLICATES = { skipDuplicates: true } as object;
+
 /** Rows per statement (well under SQLite's and PostgreSQL's bound-parameter limits). */
 const ROWS_PER_STATEMENT = 500;
 
@@ -60,12 +66,16 @@ export class PrismaBatchWriter implements BatchWriter {
     const ops: Prisma.PrismaPromise<unknown>[] = [];
     for (const part of chunks(threads))
       ops.push(
-        this.#db.thread.createMany({ data: part.map((t) => ({ ...t, title: wellFormed(t.title), createdAt: new Date(t.createdAt) })) }),
+        this.#db.thread.createMany({
+          data: part.map((t) => ({ ...t, title: wellFormed(t.title), createdAt: new Date(t.createdAt) })),
+          ...SKIP_DUPLICATES,
+        }),
       );
     for (const part of chunks(messages)) {
       ops.push(
         this.#db.message.createMany({
           data: part.map((m) => ({ ...m, content: wellFormed(m.content), runId: m.runId ?? null, createdAt: new Date(m.createdAt) })),
+          ...SKIP_DUPLICATES,
         }),
       );
     }

@@ -97,9 +97,9 @@ export class SqliteStatements {
   #traceSeq = Date.now() * 1000;
 
   constructor(db: Database) {
-    this.#thread = db.prepare(`INSERT INTO "Thread" ("id","userId","title","createdAt") VALUES (?,?,?,?)`);
+    this.#thread = db.prepare(`INSERT INTO "Thread" ("id","userId","title","createdAt") VALUES (?,?,?,?) ON CONFLICT("id") DO NOTHING`);
     this.#message = db.prepare(
-      `INSERT INTO "Message" ("id","threadId","userId","runId","role","content","createdAt") VALUES (?,?,?,?,?,?,?)`,
+      `INSERT INTO "Message" ("id","threadId","userId","runId","role","content","createdAt") VALUES (?,?,?,?,?,?,?) ON CONFLICT("id") DO NOTHING`,
     );
     const updates = SESSION_COLUMNS.slice(1)
       .map((c) => `"${c}"=excluded."${c}"`)

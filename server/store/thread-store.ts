@@ -18,6 +18,12 @@ export interface ThreadPersistence {
 /** How long an ack waits for its records' commit at most; past it the ack goes and the records stay queued. */
 export const COMMIT_WAIT_MS = 2000;
 
+/** The commit of a record that is durable already (journaled, or a store without a database): nothing to wait for. */
+const DURABLE: Promise<void> = Promise.resolve();
+
+/** What a save returned, as the promise untilCommitted waits for. */
+const commitOf = (saved: Promise<void> | void): Promise<void> => saved ?? DURABLE;
+
 /** A record just stored, and its commit (ThreadStore.untilCommitted waits for it, bounded). */
 export interface Stored<T> {
   record: T;
@@ -39,7 +45,7 @@ export class ThreadStore {
   readonly #threads = new Map<string, ThreadRecord>();
   readonly #messages = new Map<string, MessageRecord[]>();
 
-  /** Acks answered before their records were committed: the wait ran out, or the database was known to be down. */
+  /** Acks answered before their records were durable (committed, or journaled): the wait ran out, or the database was known to be down. */
   acksBeforeCommit = 0;
 
   constructor(persistence: ThreadPersistence) {
@@ -55,15 +61,18 @@ export class ThreadStore {
   createWithId(id: string, userId: string, title: string | undefined): Stored<ThreadRecord> {
     const thread: ThreadRecord = { id, userId, title: title?.trim() || "New thread", createdAt: Date.now() };
     this.#remember(thread, true);
-    return { record: thread, committed: Promise.resolve(this.#persistence.saveThread(thread)) };
+    return { record: thread, committed: commitOf(this.#persistence.saveThread(thread)) };
   }
 
   /**
-   * Waits for records' commit before their ack: at most COMMIT_WAIT_MS, and not at all while the
-   * database is known to be down (routing goes on through an outage, the records stay queued). An ack
-   * answered before its records' commit is counted (acksBeforeCommit).
+   * Waits for records' commit before their ack: not at all for a durable one (a node's records are
+   * journaled, ack-journal.ts), at most COMMIT_WAIT_MS otherwise, and not at all while the database is
+   * known to be down (routing goes on through an outage, the records stay queued). An ack answered
+   * before a record that is not durable was committed is counted (acksBeforeCommit).
    */
-  async untilCommitted(...commits: Promise<void>[]): Promise<void> {
+  async untilCommitted(...all: Promise<void>[]): Promise<void> {
+    const commits = all.filter((c) => c !== DURABLE);
+    if (commits.length === 0) return;
     if (this.#persistence.healthy === false) {
       this.acksBeforeCommit++;
       return;
@@ -96,7 +105,7 @@ export class ThreadStore {
         this.#completeInMemory.delete(record.threadId);
       }
     }
-    return { record, committed: Promise.resolve(this.#persistence.saveMessage(record)) };
+    return { record, committed: commitOf(this.#persistence.saveMessage(record)) };
   }
 
   /** The last `limit` messages of a thread before the cursor (when given), oldest first in (createdAt, id) order. */

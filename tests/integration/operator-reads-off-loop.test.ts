@@ -173,7 +173,7 @@ describe("operator reads off the router's thread", () => {
       content: `message ${i}`,
       createdAt,
     }));
-    const committed = written.map((m) => persistence.saveMessage(m));
+    const committed = written.map((m) => Promise.resolve(persistence.saveMessage(m)));
     await persistence.flush();
     await Promise.all(committed);
 
