@@ -45,6 +45,32 @@ interface EngineSocket {
   transport: { name: string; socket?: unknown };
 }
 
+/** The connections that asked for a flush during this tick, and engine.io's own flush. */
+const due = new Set<EngineSocket>();
+let engineFlush: ((this: EngineSocket) => void) | undefined;
+
+/** Flushes every connection due, each under a cork of its TCP socket (once per tick, for all of them). */
+function flushDue(): void {
+  const list = [...due];
+  due.clear();
+  for (const conn of list) {
+    const tcp = conn.transport.name === "websocket" ? (conn.transport.socket as { _socket?: Corkable } | undefined)?._socket : undefined;
+    if (!tcp || tcp.destroyed) {
+      engineFlush!.call(conn);
+      continue;
+    }
+    tcp.cork();
+    engineFlush!.call(conn);
+    tcp.uncork();
+  }
+}
+
+/** A connection's flush: marks it due; the first of the tick schedules flushDue. No closure per connection. */
+function flushThisTick(this: EngineSocket): void {
+  if (due.size === 0) process.nextTick(flushDue);
+  due.add(this);
+}
+
 /**
  * Makes every engine.io connection of `engine` flush once per tick: the packets queued during the tick
  * (acks, events, broadcasts) go to the transport together, and on the WebSocket transport the frames
@@ -53,20 +79,7 @@ interface EngineSocket {
  */
 export function flushEngineWritesPerTick(engine: { on(event: "connection", listener: (conn: EngineSocket) => void): unknown }): void {
   engine.on("connection", (conn) => {
-    const flush = conn.flush.bind(conn);
-    let scheduled = false;
-    const flushNow = (): void => {
-      scheduled = false;
-      const tcp = conn.transport.name === "websocket" ? (conn.transport.socket as { _socket?: Corkable } | undefined)?._socket : undefined;
-      if (!tcp || tcp.destroyed) return flush();
-      tcp.cork();
-      flush();
-      tcp.uncork();
-    };
-    conn.flush = () => {
-      if (scheduled) return;
-      scheduled = true;
-      process.nextTick(flushNow);
-    };
+    engineFlush ??= (Object.getPrototypeOf(conn) as { flush: (this: EngineSocket) => void }).flush;
+    conn.flush = flushThisTick;
   });
 }
