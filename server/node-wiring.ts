@@ -266,6 +266,7 @@ async function joinCluster(core: RouterCore, io: ChatServer, inspector: Inspecto
   core.delivery.setRemote(cluster);
   core.runs.setRemoteStop((runId, inbound) => cluster.stopRemote(runId, inbound));
   core.tracer.addSink(cluster);
+  inspector.onWatched((watched) => cluster.inspectorWatched(watched));
   // Presence is claimed on `connection_opened`, which every transport traces before its greeting.
   core.tracer.onRecord((e) => {
     if (e.kind === "connection_opened" && e.user_id) cluster.userOpened(e.user_id);

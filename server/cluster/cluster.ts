@@ -6,6 +6,7 @@ import type { TraceSink } from "../trace/tracer";
 import type { DeliveryRecord, RemoteDelivery } from "../transport/delivery";
 import { Presence } from "./presence";
 import { connectRedis, type RedisClient } from "./redis-link";
+import { type InterestNotice, TraceInterest } from "./trace-interest";
 import { UserRelay } from "./user-relay";
 
 /** What this node answers when another node asks (its share of the cluster's state). */
@@ -32,8 +33,8 @@ const TRACE_BATCH_MAX = 5000;
  * working) carries cross-node messages. A user's events travel only to the nodes that hold that user
  * (presence in Redis, presence.ts), one message per batch per target node (user-relay.ts), and each
  * node writes them to its own sockets through its own checked delivery path, so the isolation check
- * always runs on the node that owns the socket. Trace batches, snapshots and recoveries travel through
- * the adapter (`serverSideEmit`). When Redis is away, each node keeps serving its own connections.
+ * always runs on the node that owns the socket. Trace batches (to the nodes whose inspector is watched),
+ * snapshots and recoveries travel through the adapter (`serverSideEmit`). When Redis is away, each node keeps serving its own connections.
  */
 export class Cluster implements RemoteDelivery, TraceSink {
   readonly #redis: RedisClient;
@@ -42,6 +43,7 @@ export class Cluster implements RemoteDelivery, TraceSink {
   readonly #logger: Logger;
   readonly #presence: Presence;
   readonly #relay: UserRelay;
+  readonly #interest: TraceInterest;
   /** Other nodes' traces are relayed in batches; this node's are sent from here. */
   tracesRelayed = 0;
 
@@ -52,6 +54,10 @@ export class Cluster implements RemoteDelivery, TraceSink {
     this.#logger = logger;
     this.#presence = presence;
     this.#relay = relay;
+    this.#interest = new TraceInterest(member.nodeId, (notice) => {
+      if (this.healthy) void this.#emit("sy:interest", notice);
+    });
+    nsp.on("sy:interest", (notice: InterestNotice) => this.#interest.heard(notice));
     nsp.on("sy:broadcast", (event: ServerEvent & { user_id: null }) => member.broadcast(event));
     nsp.on("sy:traces", (events: TraceEvent[]) => member.acceptTraces(events));
     nsp.on("sy:state", (reply: (s: NodeState) => void) => void member.localState().then(reply));
@@ -112,11 +118,16 @@ export class Cluster implements RemoteDelivery, TraceSink {
     if (this.healthy) void this.#emit("sy:broadcast", event);
   }
 
-  /** TraceSink: this node's trace batches go to every other node's inspector. */
+  /** TraceSink: this node's trace batches go to the other nodes' inspectors, while one of them is watched (trace-interest.ts). */
   accept(events: readonly TraceEvent[]): void {
-    if (!this.healthy || events.length === 0) return;
+    if (!this.healthy || events.length === 0 || !this.#interest.wanted()) return;
     for (let i = 0; i < events.length; i += TRACE_BATCH_MAX) void this.#emit("sy:traces", events.slice(i, i + TRACE_BATCH_MAX));
     this.tracesRelayed += events.length;
+  }
+
+  /** This node's inspector got its first subscriber, or lost its last: other nodes relay their traces here, or stop. */
+  inspectorWatched(watched: boolean): void {
+    this.#interest.watching(watched);
   }
 
   /** Every reachable node's state, this one's first. */
@@ -145,6 +156,7 @@ export class Cluster implements RemoteDelivery, TraceSink {
   }
 
   async close(): Promise<void> {
+    this.#interest.close();
     await this.#presence.close();
     await this.#relay.close();
     try {
@@ -160,6 +172,7 @@ export class Cluster implements RemoteDelivery, TraceSink {
 
   /** Drops the Redis connections at once (a close that did not finish in time). */
   destroy(): void {
+    this.#interest.close();
     this.#relay.destroy();
     try {
       this.#redis.destroy();

@@ -52,6 +52,7 @@ export class InspectorHub implements TraceSink {
   readonly #deps: InspectorDeps;
   readonly #subscribers = new Map<string, Subscriber>();
   readonly #flow = new FlowAggregate();
+  #onWatched: ((watched: boolean) => void) | undefined;
   readonly #batchTimer: NodeJS.Timeout;
   readonly #statsTimer: NodeJS.Timeout;
   /** Events a subscriber did not get because of its rate cap. */
@@ -77,6 +78,15 @@ export class InspectorHub implements TraceSink {
     this.#statsTimer = setInterval(() => void this.#sendStats(nsp), 1000);
     this.#batchTimer.unref();
     this.#statsTimer.unref();
+  }
+
+  /** Calls `listener` when the first subscriber comes and when the last one goes (the cluster's trace relay follows it). */
+  onWatched(listener: (watched: boolean) => void): void {
+    this.#onWatched = listener;
+  }
+
+  #remove(socketId: string): void {
+    if (this.#subscribers.delete(socketId) && this.#subscribers.size === 0) this.#onWatched?.(false);
   }
 
   /** TraceSink: queue events for each subscriber that wants them. */
@@ -127,7 +137,8 @@ export class InspectorHub implements TraceSink {
       sentInWindow: 0,
     };
     this.#subscribers.set(socket.id, sub);
-    socket.on("disconnect", () => this.#subscribers.delete(socket.id));
+    if (this.#subscribers.size === 1) this.#onWatched?.(true);
+    socket.on("disconnect", () => this.#remove(socket.id));
     socket.on("subscribe", (raw: unknown, ack?: unknown) => {
       const parsed = TraceFilterSchema.safeParse(raw ?? {});
       // The filter and the callback come from the client: both are checked, not trusted to the event map.
@@ -186,7 +197,7 @@ export class InspectorHub implements TraceSink {
 
   /** A subscriber that stopped reading: dropped with its queue, traced, counted (the stats broadcasts included). */
   #cutSlowConsumer(sub: Subscriber): void {
-    this.#subscribers.delete(sub.socket.id);
+    this.#remove(sub.socket.id);
     this.slowConsumers++;
     this.#deps.tracer.record("connection_closed", {
       trace_id: `insp_${sub.socket.id}`,

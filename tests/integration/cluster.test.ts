@@ -64,6 +64,30 @@ describe("cluster of two nodes", () => {
     inspector.close();
   });
 
+  it("relays A's trace batches only while an inspector on another node is watched", async () => {
+    const relayed = () => a.node.parts.cluster!.tracesRelayed;
+    await sleep(300); // the last test's inspector closed: node B's notice that nobody watches reaches A
+    const before = relayed();
+    const fay = await a.connect("fay");
+    await runToEnd(fay, { type: "user_message", payload: { content: "what is 6 * 7" } });
+    await sleep(200); // two trace flushes
+    expect(relayed(), "no inspector watched: nothing relayed").toBe(before);
+
+    const inspector = io(`${b.url}/inspector`, {
+      auth: { token: await b.token("ops", "operator") },
+      transports: ["websocket"],
+      forceNew: true,
+    });
+    const got: TraceEvent[] = [];
+    inspector.on("trace", (batch: { events: TraceEvent[] }) => got.push(...batch.events));
+    await new Promise((r) => inspector.once("snapshot", r));
+    await sleep(300); // B's notice reaches A
+    const { runId } = await runToEnd(fay, { type: "user_message", payload: { content: "what is 6 * 8" } });
+    await eventually(() => got.some((e) => e.run_id === runId && e.kind === "delivered"), 5000, "A's traces on B once watched");
+    expect(relayed()).toBeGreaterThan(before);
+    inspector.close();
+  });
+
   it("covers the whole cluster in /api/connections and /api/stats, from either node", async () => {
     const list = (await (await b.api("/api/connections")).json()) as { node_id: string }[];
     expect(new Set(list.map((c) => c.node_id))).toEqual(new Set(["node-a", "node-b"]));
