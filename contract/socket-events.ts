@@ -101,6 +101,8 @@ export interface ClusterEvents {
   "sy:deliver": (event: ServerEvent & { user_id: string }, reply: (records: DeliveryRecord[]) => void) => void;
   "sy:broadcast": (event: ServerEvent & { user_id: null }) => void;
   "sy:traces": (events: TraceEvent[]) => void;
+  /** A node's inspector got its first subscriber or lost its last (server/cluster/trace-interest.ts). */
+  "sy:interest": (notice: { node_id: string; watching: boolean }) => void;
   "sy:state": (reply: (state: NodeState) => void) => void;
   "sy:stop": (note: { run_id: string; inbound: InboundNote }) => void;
   "sy:unpark": (note: { user_id: string; connection_id: string }) => void;
