@@ -9,7 +9,8 @@ import { holdReading } from "./read-gate";
  * answered at once, and only a stream of them is slowed down.
  */
 export const OVERSIZED_BYTES_PER_S = 512 * 1024;
-export const OVERSIZED_BURST_BYTES = 1 << 20;
+/** Half a frame's worst: a connection's first oversized frame is answered at once, its second waits (attack 6). */
+export const OVERSIZED_BURST_BYTES = 512 * 1024;
 
 /** The longest a connection is left unread (well inside the engine's and /ws's 20 s heartbeat timeouts). */
 const MAX_PAUSE_MS = 10_000;
