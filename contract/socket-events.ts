@@ -60,6 +60,12 @@ export interface InspectorServerToClient {
   flow: (edges: FlowEdge[]) => void;
 }
 
+/** What a node announces on `sy:interest`: whether an operator watches its inspector. */
+export interface InterestNotice {
+  node_id: string;
+  watching: boolean;
+}
+
 // ---------- between the nodes of a cluster (serverSideEmit on "/") ----------
 
 /** Where one event went on one connection (a node's answer to `sy:deliver`). */
@@ -102,7 +108,7 @@ export interface ClusterEvents {
   "sy:broadcast": (event: ServerEvent & { user_id: null }) => void;
   "sy:traces": (events: TraceEvent[]) => void;
   /** A node's inspector got its first subscriber or lost its last (server/cluster/trace-interest.ts). */
-  "sy:interest": (notice: { node_id: string; watching: boolean }) => void;
+  "sy:interest": (notice: InterestNotice) => void;
   "sy:state": (reply: (state: NodeState) => void) => void;
   "sy:stop": (note: { run_id: string; inbound: InboundNote }) => void;
   "sy:unpark": (note: { user_id: string; connection_id: string }) => void;

@@ -1,4 +1,4 @@
-import type { NodeState, ServerEvent, TraceEvent } from "../../contract";
+import type { InterestNotice, NodeState, ServerEvent, TraceEvent } from "../../contract";
 import { createAdapter } from "@socket.io/redis-streams-adapter";
 import type { Namespace, Server as IoServer } from "socket.io";
 import type { Logger } from "../logger";
@@ -6,7 +6,7 @@ import type { TraceSink } from "../trace/tracer";
 import type { DeliveryRecord, RemoteDelivery } from "../transport/delivery";
 import { Presence } from "./presence";
 import { connectRedis, type RedisClient } from "./redis-link";
-import { type InterestNotice, TraceInterest } from "./trace-interest";
+import { TraceInterest } from "./trace-interest";
 import { UserRelay } from "./user-relay";
 
 /** What this node answers when another node asks (its share of the cluster's state). */

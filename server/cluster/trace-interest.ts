@@ -1,12 +1,8 @@
+import type { InterestNotice } from "../../contract";
+
 /** How often a node with inspector subscribers says so again, and how long another node believes it. */
 export const INTEREST_RENEW_MS = 5000;
 export const INTEREST_TTL_MS = 15_000;
-
-/** What a node announces on `sy:interest`: whether an operator watches its inspector. */
-export interface InterestNotice {
-  node_id: string;
-  watching: boolean;
-}
 
 /**
  * Which nodes of the cluster want this node's trace batches: those with an inspector subscriber (a

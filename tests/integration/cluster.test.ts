@@ -9,6 +9,19 @@ import { eventually, GOLDEN_PATH, runToEnd, sessionWhen, sleep, type TestClient,
  * Two real nodes on one Redis and one PostgreSQL database. Redis is a private redis-server on a free
  * port (the restart test stops it); the shared services are never touched.
  */
+/** An operator's inspector on `node`, collecting the trace events it is sent, once its snapshot came. */
+async function watchInspector(node: TestNode) {
+  const inspector = io(`${node.url}/inspector`, {
+    auth: { token: await node.token("ops", "operator") },
+    transports: ["websocket"],
+    forceNew: true,
+  });
+  const got: TraceEvent[] = [];
+  inspector.on("trace", (batch: { events: TraceEvent[] }) => got.push(...batch.events));
+  await new Promise((r) => inspector.once("snapshot", r));
+  return { inspector, got };
+}
+
 describe("cluster of two nodes", () => {
   let cluster: TwoNodeCluster;
   let redis: PrivateRedis;
@@ -48,14 +61,7 @@ describe("cluster of two nodes", () => {
   });
 
   it("shows node A's traces live on node B's inspector, stamped with node_id", async () => {
-    const inspector = io(`${b.url}/inspector`, {
-      auth: { token: await b.token("ops", "operator") },
-      transports: ["websocket"],
-      forceNew: true,
-    });
-    const got: TraceEvent[] = [];
-    inspector.on("trace", (batch: { events: TraceEvent[] }) => got.push(...batch.events));
-    await new Promise((r) => inspector.once("snapshot", r));
+    const { inspector, got } = await watchInspector(b);
     await inspector.timeout(5000).emitWithAck("subscribe", { node_id: "node-a" });
     const dan = await a.connect("dan");
     const { runId } = await runToEnd(dan, { type: "user_message", payload: { content: "explain isolation" } });
@@ -73,14 +79,7 @@ describe("cluster of two nodes", () => {
     await sleep(200); // two trace flushes
     expect(relayed(), "no inspector watched: nothing relayed").toBe(before);
 
-    const inspector = io(`${b.url}/inspector`, {
-      auth: { token: await b.token("ops", "operator") },
-      transports: ["websocket"],
-      forceNew: true,
-    });
-    const got: TraceEvent[] = [];
-    inspector.on("trace", (batch: { events: TraceEvent[] }) => got.push(...batch.events));
-    await new Promise((r) => inspector.once("snapshot", r));
+    const { inspector, got } = await watchInspector(b);
     await sleep(300); // B's notice reaches A
     const { runId } = await runToEnd(fay, { type: "user_message", payload: { content: "what is 6 * 8" } });
     await eventually(() => got.some((e) => e.run_id === runId && e.kind === "delivered"), 5000, "A's traces on B once watched");
