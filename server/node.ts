@@ -14,6 +14,9 @@ import type { Persistence } from "./store/persistence";
 
 export type { NodeOptions } from "./node-wiring";
 
+/** How long a start waits for the previous process's journaled records to be committed. */
+const LEFTOVERS_WAIT_MS = 30_000;
+
 /**
  * One Switchyard node: the router and everything around it, on one http server. `create` applies the
  * schema and wires the parts (node-wiring.ts); the node itself only listens, keeps retention and
@@ -44,7 +47,25 @@ export class SwitchyardNode {
     });
     const node = new SwitchyardNode(options, await wireNode(options, persistence));
     await node.#markInterruptedSessions();
+    await node.#writeLeftovers();
     return node;
+  }
+
+  /**
+   * What the previous process acknowledged and had not committed (its journal) is written before this
+   * node serves, so that a client reading right after a restart finds every acked record. With the
+   * database down the wait is bounded: the records stay queued and journaled, written once it is back.
+   */
+  async #writeLeftovers(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<"late">((resolve) => (timer = setTimeout(() => resolve("late"), LEFTOVERS_WAIT_MS)));
+    const outcome = await Promise.race([this.persistence.leftoversCommitted, late]);
+    clearTimeout(timer);
+    if (outcome === "late")
+      this.logger.warn(
+        { waited_ms: LEFTOVERS_WAIT_MS },
+        "starting with journaled records not yet written; they are written when the database answers",
+      );
   }
 
   get tokens(): TokenService {

@@ -60,6 +60,8 @@ export class Persistence extends StoreReads implements ThreadPersistence, TraceS
   readonly #journal: AckJournal | undefined;
   /** Journaled records not yet committed (or refused): the journal is emptied when none are left. */
   #unsettled = 0;
+  /** Resolves once every record a killed process left in the journal is committed (or refused). */
+  readonly leftoversCommitted: Promise<void>;
   #sessions = new Map<string, SessionRecord>();
   #traces: TraceEvent[] = [];
   readonly #scheduler = new WriteScheduler(
@@ -91,10 +93,12 @@ export class Persistence extends StoreReads implements ThreadPersistence, TraceS
     this.#timer.unref();
     this.#journal = options.journal?.journal;
     // What a killed process acknowledged and may not have committed: queued again (already journaled).
+    const leftovers: Promise<void>[] = [];
     for (const entry of options.journal?.leftovers ?? []) {
       const committed = "thread" in entry ? this.#threads.push(entry.thread) : this.#messages.push(entry.message);
-      if (committed !== NOT_QUEUED) this.#track(committed);
+      if (committed !== NOT_QUEUED) leftovers.push(this.#track(committed));
     }
+    this.leftoversCommitted = Promise.all(leftovers).then(() => undefined);
     this.#scheduler.commitSoon();
   }
 
@@ -119,15 +123,15 @@ export class Persistence extends StoreReads implements ThreadPersistence, TraceS
   #journaled(entry: JournalEntry, committed: Promise<void>): Promise<void> | void {
     if (!this.#journal || committed === NOT_QUEUED) return committed;
     this.#journal.append(entry);
-    this.#track(committed);
+    void this.#track(committed);
     // Durable now; but while the writer is behind (not down), the ack still waits for the commit (about
     // one transaction): the clients' pace then follows the writer's, instead of trace rows piling up to drops.
     if (this.healthy && this.#traces.length > ACK_WAITS_PAST_QUEUED_TRACES) return committed;
   }
 
-  #track(committed: Promise<void>): void {
+  #track(committed: Promise<void>): Promise<void> {
     this.#unsettled++;
-    void committed.then(() => {
+    return committed.then(() => {
       if (--this.#unsettled === 0) this.#journal?.settled();
     });
   }

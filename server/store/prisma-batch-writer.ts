@@ -1,5 +1,6 @@
 import type { Prisma } from "@prisma/client";
 import { wellFormed } from "../text/unicode";
+import { isDataRefusal } from "./data-refusal";
 import type { Dialect } from "./database-url";
 import { type Db, reachable } from "./prisma-client";
 import type { PgTraceWriter } from "./pg-trace-writer";
@@ -25,7 +26,9 @@ function chunks<T>(list: T[]): T[][] {
 
 /**
  * BatchWriter through Prisma (PostgreSQL): one transaction per batch. When the reachable database
- * refuses it, the whole batch counts as refused (retrying it would fail forever). With a PgTraceWriter
+ * refuses its data (data-refusal.ts), its rows are written one by one and only those refused are
+ * dropped (retrying them would fail forever); any other failure (a timeout, a lock, a lost connection)
+ * throws, and the batch is retried whole. With a PgTraceWriter
  * (PostgreSQL), trace rows go first through it, in a statement of their own: a batch put back after
  * its records failed is written again without repeating them (skipped by id).
  */
@@ -50,7 +53,7 @@ export class PrismaBatchWriter implements BatchWriter {
     try {
       await this.#traceWriter.write(batch.traces, firstSeq);
     } catch (err) {
-      if (!(await reachable(this.#db))) throw err;
+      if (!isDataRefusal(err) || !(await reachable(this.#db))) throw err;
       traces = { refusedRecords: 0, refusedTraces: batch.traces.length, firstError: (err as Error).message };
     }
     const records = await this.#writeInPrisma({ ...batch, traces: [] });
@@ -62,6 +65,41 @@ export class PrismaBatchWriter implements BatchWriter {
   }
 
   async #writeInPrisma(batch: WriteBatch): Promise<WriteOutcome> {
+    try {
+      await this.#db.$transaction(this.#statements(batch));
+      return NOTHING_REFUSED;
+    } catch (err) {
+      if (!isDataRefusal(err) || !(await reachable(this.#db))) throw err;
+      return this.#writeRowByRow(batch);
+    }
+  }
+
+  /**
+   * The database refused the batch because of some of its rows: each row (a chunk of trace rows) is
+   * written on its own, so that only the rows it refuses are dropped, not the other users' rows that
+   * shared their transaction. A failure for a passing reason still throws: the batch is retried whole.
+   */
+  async #writeRowByRow(batch: WriteBatch): Promise<WriteOutcome> {
+    const outcome: WriteOutcome = { refusedRecords: 0, refusedTraces: 0, firstError: null };
+    const one = async (part: WriteBatch, kind: "refusedRecords" | "refusedTraces", count: number) => {
+      try {
+        await this.#db.$transaction(this.#statements(part));
+      } catch (err) {
+        if (!isDataRefusal(err)) throw err;
+        outcome[kind] += count;
+        outcome.firstError ??= (err as Error).message;
+      }
+    };
+    const none: WriteBatch = { threads: [], messages: [], sessions: [], traces: [] };
+    for (const thread of batch.threads) await one({ ...none, threads: [thread] }, "refusedRecords", 1);
+    for (const message of batch.messages) await one({ ...none, messages: [message] }, "refusedRecords", 1);
+    for (const session of batch.sessions) await one({ ...none, sessions: [session] }, "refusedRecords", 1);
+    if (batch.traces.length) await one({ ...none, traces: batch.traces }, "refusedTraces", batch.traces.length);
+    return outcome;
+  }
+
+  /** The statements of one transaction writing the batch. */
+  #statements(batch: WriteBatch): Prisma.PrismaPromise<unknown>[] {
     const { threads, messages, sessions, traces } = batch;
     const ops: Prisma.PrismaPromise<unknown>[] = [];
     for (const part of chunks(threads))
@@ -90,17 +128,7 @@ export class PrismaBatchWriter implements BatchWriter {
       this.#traceSeq += chunk.length;
       ops.push(this.#db.$executeRawUnsafe(sql, ...params));
     }
-    try {
-      await this.#db.$transaction(ops);
-      return NOTHING_REFUSED;
-    } catch (err) {
-      if (!(await reachable(this.#db))) throw err;
-      return {
-        refusedRecords: threads.length + messages.length + sessions.length,
-        refusedTraces: traces.length,
-        firstError: (err as Error).message,
-      };
-    }
+    return ops;
   }
 
   async close(): Promise<void> {

@@ -7,12 +7,23 @@ import type { DatabaseTarget } from "./database-url";
 /** The Prisma client type repositories use; the PostgreSQL client has the same model API. */
 export type Db = PrismaClient;
 
+/**
+ * A write transaction's time limit (Prisma's default is 5 s): a batch of thousands of rows on a loaded
+ * machine may take longer. A transaction past it fails (P2028) and its batch is retried (data-refusal.ts).
+ */
+const TRANSACTION_TIMEOUT_MS = 10_000;
+/** How long a transaction may wait for a connection of the pool (Prisma's default is 2 s). */
+const TRANSACTION_MAX_WAIT_MS = 5_000;
+
 /** Creates a Prisma client with the driver adapter for the target (no query engine binary). */
 export function createPrismaClient(target: DatabaseTarget): Db {
   if (target.dialect === "sqlite") {
     return new PrismaClient({ adapter: new PrismaBetterSQLite3({ url: target.url }) });
   }
-  return new PostgresPrismaClient({ adapter: new PrismaPg({ connectionString: target.url, max: 10 }) }) as unknown as Db;
+  return new PostgresPrismaClient({
+    adapter: new PrismaPg({ connectionString: target.url, max: 10 }),
+    transactionOptions: { maxWait: TRANSACTION_MAX_WAIT_MS, timeout: TRANSACTION_TIMEOUT_MS },
+  }) as unknown as Db;
 }
 
 /** Whether the database answers a trivial query within `timeoutMs`. */

@@ -1,6 +1,8 @@
+import pg from "pg";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { expectVictimStored, poisonDuringRuns, storedSessions } from "../support/fuzz-hardening";
 import { dropDatabase, freshPostgresUrl } from "../support/postgres";
+import { PrismaBatchWriter } from "../../server/store/prisma-batch-writer";
 import { eventually, isTerminal, startTestNode, type TestNode } from "../support/test-node";
 
 /**
@@ -57,5 +59,59 @@ describe("hostile strings on PostgreSQL", () => {
     );
     await victim.waitFor(isTerminal(runIds.at(-1)!));
     await expectVictimStored(t, "pg-victim", runIds);
+  });
+});
+
+/**
+ * A write that fails for a passing reason (here a lock held by another session past the transaction's
+ * 10 s time limit: Prisma's P2028) is retried, not counted as refused: acknowledged threads and messages
+ * are never dropped because PostgreSQL was slow (a CI run once lost hundreds that way).
+ */
+describe("a slow PostgreSQL write is retried, not dropped", () => {
+  it("a lock held on the thread table for 12 s: the acked thread and message are stored once it is released", async () => {
+    const db = freshPostgresUrl("slowwrite");
+    const t = await startTestNode({ DATABASE_URL: db.url });
+    const locker = new pg.Client({ connectionString: db.url });
+    try {
+      await locker.connect();
+      await locker.query('BEGIN; LOCK TABLE "Thread" IN ACCESS EXCLUSIVE MODE');
+      const alice = await t.connect("slow-alice");
+      const ack = await alice.send({ type: "user_message", payload: { content: "what is 2 + 2?" } });
+      expect(ack.ok).toBe(true);
+      await new Promise((r) => setTimeout(r, 12_000));
+      await locker.query("COMMIT");
+      await eventually(
+        async () => (await t.node.persistence.db.message.count({ where: { runId: ack.run_id as string, role: "user" } })) === 1,
+        20_000,
+      );
+      expect(await t.node.persistence.db.thread.count({ where: { id: ack.thread_id as string } })).toBe(1);
+      expect(t.node.persistence.recordsDropped).toBe(0);
+    } finally {
+      await locker.end().catch(() => undefined);
+      await t.stop();
+      await dropDatabase(db.name);
+    }
+  }, 60_000);
+
+  it("a batch the database refuses for one row: the row is dropped and counted, the other rows of the batch are stored", async () => {
+    const db = freshPostgresUrl("refusedrow");
+    const t = await startTestNode({ DATABASE_URL: db.url });
+    try {
+      const writer = new PrismaBatchWriter(t.node.persistence.db, "postgres");
+      const thread = (id: string, createdAt: number) => ({ id, userId: "u-refused", title: id, createdAt });
+      const outcome = await writer.write({
+        threads: [thread("thr_good_1", Date.now()), thread("thr_bad", Number.NaN), thread("thr_good_2", Date.now())],
+        messages: [],
+        sessions: [],
+        traces: [],
+      });
+      expect(outcome.refusedRecords).toBe(1);
+      expect(outcome.firstError).toBeTruthy();
+      const stored = await t.node.persistence.db.thread.findMany({ where: { userId: "u-refused" }, select: { id: true } });
+      expect(stored.map((r) => r.id).sort()).toEqual(["thr_good_1", "thr_good_2"]);
+    } finally {
+      await t.stop();
+      await dropDatabase(db.name);
+    }
   });
 });
