@@ -1,6 +1,6 @@
-import { randomUUID } from "node:crypto";
 import { type Ack, type ClientType, isAckErrorCode, SwitchyardError, toSwitchyardError } from "../../contract";
 import type { Connection } from "../transport/connection-registry";
+import { localId } from "../ids/local-id";
 import { buildEvent } from "../transport/event-factory";
 import type { HandlerResult, RegisteredHandler, ReplyChannel } from "./handler-types";
 import { HandlerInvoker } from "./handler-invoker";
@@ -115,7 +115,7 @@ export class Router {
     const { config, tracer } = this.#services;
     const envelope = parseEnvelope(raw, config.MAX_MESSAGE_BYTES);
     if (envelope instanceof SwitchyardError) return this.#refused(r, envelope);
-    const messageId = envelope.message_id ?? randomUUID();
+    const messageId = envelope.message_id ?? localId();
     const routed: Inbound = { ...r, messageId, typeName: envelope.type };
     const resolution = this.#handlers.resolve(envelope.type);
     if (resolution.kind !== "handled") return this.#refused(routed, this.#unroutable(envelope.type, resolution.kind));

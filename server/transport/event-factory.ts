@@ -1,5 +1,6 @@
-import { randomUUID } from "node:crypto";
 import type { EventIds, ServerEvent, ServerEventPayloads, ServerType } from "../../contract";
+import { isoNow } from "../ids/iso-now";
+import { localId } from "../ids/local-id";
 
 /** Builds an outgoing event with a fresh message id and an ISO timestamp. */
 export function buildEvent<T extends ServerType, U extends string | null>(
@@ -10,9 +11,9 @@ export function buildEvent<T extends ServerType, U extends string | null>(
   const event = {
     type,
     payload,
-    message_id: randomUUID(),
+    message_id: localId(),
     user_id: ids.user_id,
-    timestamp: new Date().toISOString(),
+    timestamp: isoNow(),
     trace_id: ids.trace_id,
   } as ServerEvent<T> & { user_id: U };
   if (ids.thread_id !== undefined) event.thread_id = ids.thread_id;
