@@ -6,11 +6,11 @@ const STRING_COLUMNS = 11;
 /**
  * A batch of trace events as the writer thread receives it: columns instead of objects. Every distinct
  * string of the batch (a user id, a run id, a kind...) is in `text` once, and each event refers to it by
- * index; `refs` and `numbers` are typed arrays, moved to the thread, not copied. Posting this costs
- * the router's thread about a fifth of a structured clone of the events (0.25-0.3 µs per event against
- * 1.2-1.6 µs, scripts/bench/trace-handoff.ts): strings repeat within a batch (a run's six to fourteen
- * steps share their trace, run, thread, user and connection ids), and one long string is copied
- * faster than a thousand short ones.
+ * index; `refs` and `numbers` are typed arrays. Packing and posting this costs the router's thread
+ * about a third of a structured clone of the events (scripts/bench/trace-handoff.ts): strings repeat
+ * within a batch (a run's six to fourteen steps share their trace, run, thread, user and connection
+ * ids), a typed array is copied in one piece, and one long string faster than a thousand short ones.
+ * Rows are queued packed (trace-queue.ts), so the objects die young.
  */
 export interface PackedTraces {
   count: number;
@@ -29,20 +29,7 @@ export interface PackedTraces {
 /** Packs events for the writer thread (see PackedTraces). */
 export function packTraces(events: readonly TraceEvent[]): PackedTraces {
   const count = events.length;
-  const index = new Map<string, number>();
-  const strings: string[] = [];
-  const lengths: number[] = [];
-  const intern = (value: string | undefined): number => {
-    if (value === undefined) return -1;
-    let at = index.get(value);
-    if (at === undefined) {
-      at = strings.length;
-      strings.push(value);
-      lengths.push(value.length);
-      index.set(value, at);
-    }
-    return at;
-  };
+  const table = new StringTable();
   const ids = new Array<string>(count);
   const idLengths = new Int32Array(count);
   const refs = new Int32Array(count * STRING_COLUMNS);
@@ -52,26 +39,50 @@ export function packTraces(events: readonly TraceEvent[]): PackedTraces {
     const e = events[i]!;
     ids[i] = e.id;
     idLengths[i] = e.id.length;
-    refs[r++] = intern(e.trace_id);
-    refs[r++] = intern(e.node_id);
-    refs[r++] = intern(e.kind);
-    refs[r++] = intern(e.user_id);
-    refs[r++] = intern(e.connection_id);
-    refs[r++] = intern(e.message_type);
-    refs[r++] = intern(e.handler);
-    refs[r++] = intern(e.run_id);
-    refs[r++] = intern(e.thread_id);
-    refs[r++] = intern(e.error?.code);
-    refs[r++] = intern(e.error?.message);
+    refs[r] = table.ref(e.trace_id, refs, r - STRING_COLUMNS);
+    refs[r + 1] = table.ref(e.node_id, refs, r + 1 - STRING_COLUMNS);
+    refs[r + 2] = table.ref(e.kind, refs, r + 2 - STRING_COLUMNS);
+    refs[r + 3] = table.ref(e.user_id, refs, r + 3 - STRING_COLUMNS);
+    refs[r + 4] = table.ref(e.connection_id, refs, r + 4 - STRING_COLUMNS);
+    refs[r + 5] = table.ref(e.message_type, refs, r + 5 - STRING_COLUMNS);
+    refs[r + 6] = table.ref(e.handler, refs, r + 6 - STRING_COLUMNS);
+    refs[r + 7] = table.ref(e.run_id, refs, r + 7 - STRING_COLUMNS);
+    refs[r + 8] = table.ref(e.thread_id, refs, r + 8 - STRING_COLUMNS);
+    refs[r + 9] = table.ref(e.error?.code, refs, r + 9 - STRING_COLUMNS);
+    refs[r + 10] = table.ref(e.error?.message, refs, r + 10 - STRING_COLUMNS);
+    r += STRING_COLUMNS;
     numbers[i * 2] = e.ts;
     numbers[i * 2 + 1] = e.duration_ms ?? Number.NaN;
   }
-  return { count, text: strings.join(""), lengths: Int32Array.from(lengths), ids: ids.join(""), idLengths, refs, numbers };
+  return { count, text: table.strings.join(""), lengths: Int32Array.from(table.lengths), ids: ids.join(""), idLengths, refs, numbers };
 }
 
-/** The buffers a post may move to the other thread instead of copying them. */
-export function packedBuffers(packed: PackedTraces): ArrayBuffer[] {
-  return [packed.lengths.buffer, packed.idLengths.buffer, packed.refs.buffer, packed.numbers.buffer] as ArrayBuffer[];
+/** A batch's distinct strings, each with its index. */
+class StringTable {
+  readonly strings: string[] = [];
+  readonly lengths: number[] = [];
+  readonly #index = new Map<string, number>();
+
+  /**
+   * The index of `value` (-1 when absent). `refs[previous]` is the same column of the event before:
+   * consecutive events often share a value (a run's steps, one node id), and comparing with it skips
+   * the map.
+   */
+  ref(value: string | undefined, refs: Int32Array, previous: number): number {
+    if (value === undefined) return -1;
+    if (previous >= 0) {
+      const last = refs[previous]!;
+      if (last >= 0 && this.strings[last] === value) return last;
+    }
+    let at = this.#index.get(value);
+    if (at === undefined) {
+      at = this.strings.length;
+      this.strings.push(value);
+      this.lengths.push(value.length);
+      this.#index.set(value, at);
+    }
+    return at;
+  }
 }
 
 /** The events again, field for field (an absent field stays absent). */

@@ -9,6 +9,7 @@ import { type Db, reachable } from "./prisma-client";
 import type { MessageRecord, ReplayRecord, SessionRecord, SessionStatus, ThreadRecord } from "./records";
 import { type MessageCursor, type Page, type Reads, type SessionQuery, StoreReads, type TraceQuery } from "./store-reads";
 import type { ThreadPersistence } from "./thread-store";
+import { rowsIn, TraceQueue } from "./trace-queue";
 import type { BatchWriter } from "./write-batch";
 import { WriteScheduler } from "./write-scheduler";
 
@@ -52,7 +53,6 @@ export interface PersistenceOptions {
 export class Persistence extends StoreReads implements ThreadPersistence, TraceSink {
   readonly #writer: BatchWriter;
   readonly #logger: Logger;
-  readonly #maxTraces: number;
   readonly #maxRecords: number;
   readonly #reads: Reads;
   readonly #threads: CommitQueue<ThreadRecord>;
@@ -63,7 +63,7 @@ export class Persistence extends StoreReads implements ThreadPersistence, TraceS
   /** Resolves once every record a killed process left in the journal is committed (or refused). */
   readonly leftoversCommitted: Promise<void>;
   #sessions = new Map<string, SessionRecord>();
-  #traces: TraceEvent[] = [];
+  readonly #traces: TraceQueue;
   readonly #scheduler = new WriteScheduler(
     (full) => this.#writeQueued(full),
     () => this.healthy && (this.#threads.length > 0 || this.#messages.length > 0),
@@ -84,7 +84,7 @@ export class Persistence extends StoreReads implements ThreadPersistence, TraceS
     super(db);
     this.#writer = writer;
     this.#logger = logger;
-    this.#maxTraces = options.maxQueuedTraces ?? 500_000;
+    this.#traces = new TraceQueue(options.maxQueuedTraces ?? 500_000);
     this.#maxRecords = options.maxQueuedRecords ?? 200_000;
     this.#threads = new CommitQueue(this.#maxRecords);
     this.#messages = new CommitQueue(this.#maxRecords);
@@ -143,12 +143,12 @@ export class Persistence extends StoreReads implements ThreadPersistence, TraceS
 
   /** TraceSink: called by the tracer's flush. Routine heartbeat steps are counted, not queued. */
   accept(events: readonly TraceEvent[]): void {
-    const queue = this.#traces;
-    for (const e of events) {
-      if (isRoutineHeartbeat(e)) this.heartbeatTracesCounted++;
-      else if (queue.length < this.#maxTraces) queue.push(e);
-      else this.tracesDropped++;
+    let kept = events;
+    if (events.some(isRoutineHeartbeat)) {
+      kept = events.filter((e) => !isRoutineHeartbeat(e));
+      this.heartbeatTracesCounted += events.length - kept.length;
     }
+    this.tracesDropped += this.#traces.push(kept);
   }
 
   get queuedTraces(): number {
@@ -176,15 +176,16 @@ export class Persistence extends StoreReads implements ThreadPersistence, TraceS
     const messages = this.#messages.take(MAX_RECORDS_PER_FLUSH);
     const sessions = full ? [...this.#sessions.values()].slice(0, MAX_RECORDS_PER_FLUSH) : [];
     for (const s of sessions) this.#sessions.delete(s.id);
-    const traces = full ? this.#traces.splice(0, MAX_TRACES_PER_FLUSH) : [];
+    const traces = full ? this.#traces.take(MAX_TRACES_PER_FLUSH) : [];
+    const traceRows = rowsIn(traces);
     try {
       const outcome = await this.#writer.write({ threads: threads.rows, messages: messages.rows, sessions, traces });
       settle(threads);
       settle(messages);
-      this.tracesWritten += traces.length - outcome.refusedTraces;
+      this.tracesWritten += traceRows - outcome.refusedTraces;
       this.#markHealthy();
       // A full write cut short by its caps: the rest goes in the next transaction, not at the next tick.
-      if (traces.length === MAX_TRACES_PER_FLUSH || sessions.length === MAX_RECORDS_PER_FLUSH) void this.#scheduler.full();
+      if (traceRows >= MAX_TRACES_PER_FLUSH || sessions.length === MAX_RECORDS_PER_FLUSH) void this.#scheduler.full();
       if (outcome.firstError !== null) {
         // The database is up and refused these rows: retrying them would fail forever.
         this.recordsDropped += outcome.refusedRecords;
@@ -203,9 +204,7 @@ export class Persistence extends StoreReads implements ThreadPersistence, TraceS
       const newer = this.#sessions;
       this.#sessions = new Map(sessions.map((s) => [s.id, s]));
       for (const [id, s] of newer) this.#sessions.set(id, s);
-      const room = this.#maxTraces - this.#traces.length;
-      this.tracesDropped += Math.max(0, traces.length - room);
-      this.#traces = traces.slice(0, Math.max(0, room)).concat(this.#traces);
+      this.tracesDropped += this.#traces.putBack(traces);
       return false;
     }
   }

@@ -6,7 +6,8 @@ import { type Db, reachable } from "./prisma-client";
 import type { PgTraceWriter } from "./pg-trace-writer";
 import { rows } from "./row-mapping";
 import { TRACE_ROWS_PER_INSERT, traceInsert } from "./trace-insert";
-import type { BatchWriter, WriteBatch, WriteOutcome } from "./write-batch";
+import { unpackTraces } from "./packed-traces";
+import type { BatchWriter, EventBatch, WriteBatch, WriteOutcome } from "./write-batch";
 import { NOTHING_REFUSED } from "./write-batch";
 
 /**
@@ -45,7 +46,10 @@ export class PrismaBatchWriter implements BatchWriter {
     this.#traceWriter = traceWriter;
   }
 
-  async write(batch: WriteBatch): Promise<WriteOutcome> {
+  async write(packed: WriteBatch): Promise<WriteOutcome> {
+    // Trace rows go out through this thread: unpacked here (about 0.3 µs a row, against the driver's
+    // several microseconds).
+    const batch: EventBatch = { ...packed, traces: packed.traces.flatMap(unpackTraces) };
     if (!this.#traceWriter || batch.traces.length === 0) return this.#writeInPrisma(batch);
     const firstSeq = this.#traceSeq + 1;
     this.#traceSeq += batch.traces.length;
@@ -64,7 +68,7 @@ export class PrismaBatchWriter implements BatchWriter {
     };
   }
 
-  async #writeInPrisma(batch: WriteBatch): Promise<WriteOutcome> {
+  async #writeInPrisma(batch: EventBatch): Promise<WriteOutcome> {
     try {
       await this.#db.$transaction(this.#statements(batch));
       return NOTHING_REFUSED;
@@ -79,9 +83,9 @@ export class PrismaBatchWriter implements BatchWriter {
    * written on its own, so that only the rows it refuses are dropped, not the other users' rows that
    * shared their transaction. A failure for a passing reason still throws: the batch is retried whole.
    */
-  async #writeRowByRow(batch: WriteBatch): Promise<WriteOutcome> {
+  async #writeRowByRow(batch: EventBatch): Promise<WriteOutcome> {
     const outcome: WriteOutcome = { refusedRecords: 0, refusedTraces: 0, firstError: null };
-    const one = async (part: WriteBatch, kind: "refusedRecords" | "refusedTraces", count: number) => {
+    const one = async (part: EventBatch, kind: "refusedRecords" | "refusedTraces", count: number) => {
       try {
         await this.#db.$transaction(this.#statements(part));
       } catch (err) {
@@ -90,7 +94,7 @@ export class PrismaBatchWriter implements BatchWriter {
         outcome.firstError ??= (err as Error).message;
       }
     };
-    const none: WriteBatch = { threads: [], messages: [], sessions: [], traces: [] };
+    const none: EventBatch = { threads: [], messages: [], sessions: [], traces: [] };
     for (const thread of batch.threads) await one({ ...none, threads: [thread] }, "refusedRecords", 1);
     for (const message of batch.messages) await one({ ...none, messages: [message] }, "refusedRecords", 1);
     for (const session of batch.sessions) await one({ ...none, sessions: [session] }, "refusedRecords", 1);
@@ -99,7 +103,7 @@ export class PrismaBatchWriter implements BatchWriter {
   }
 
   /** The statements of one transaction writing the batch. */
-  #statements(batch: WriteBatch): Prisma.PrismaPromise<unknown>[] {
+  #statements(batch: EventBatch): Prisma.PrismaPromise<unknown>[] {
     const { threads, messages, sessions, traces } = batch;
     const ops: Prisma.PrismaPromise<unknown>[] = [];
     for (const part of chunks(threads))

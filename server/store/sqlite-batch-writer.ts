@@ -1,5 +1,4 @@
 import { Worker } from "node:worker_threads";
-import { packTraces, packedBuffers } from "./packed-traces";
 import type { WriterReply, WriterRequest } from "./sqlite-write-worker";
 import type { BatchWriter, WriteBatch, WriteOutcome } from "./write-batch";
 
@@ -20,8 +19,8 @@ const RESPAWN_AFTER_MS = 1000;
 /**
  * BatchWriter for SQLite: batches go to a worker thread (sqlite-write-worker.ts) that writes them
  * through prepared better-sqlite3 statements, one transaction per batch. The router's thread only
- * posts the batch (its trace rows packed into columns, packed-traces.ts; the rest a structured clone)
- * and waits for the reply. A writer thread that dies (it could
+ * posts the batch (a structured clone; its trace rows are packed into columns, packed-traces.ts, so
+ * that is mostly a copy of typed arrays and a few long strings) and waits for the reply. A writer thread that dies (it could
  * not open the file, say) fails the writes in flight; the next write a second later starts a new one.
  */
 export class SqliteBatchWriter implements BatchWriter {
@@ -80,9 +79,7 @@ export class SqliteBatchWriter implements BatchWriter {
     worker.ref();
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
-      const { traces, ...records } = batch;
-      const packed = packTraces(traces);
-      worker.postMessage({ id, batch: records, traces: packed } satisfies WriterRequest, packedBuffers(packed));
+      worker.postMessage({ id, batch } satisfies WriterRequest);
     });
   }
 

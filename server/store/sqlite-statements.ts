@@ -3,7 +3,7 @@ import type { Database, Statement } from "better-sqlite3";
 import { wellFormed } from "../text/unicode";
 import type { SessionRecord } from "./records";
 import { TRACE_COLUMNS, pushTraceValues } from "./trace-insert";
-import type { WriteBatch, WriteOutcome } from "./write-batch";
+import type { EventBatch, WriteOutcome } from "./write-batch";
 
 /** A DateTime column as Prisma's SQLite adapter writes it (ISO 8601, "+00:00"), so Prisma reads and compares it. */
 export function sqliteDate(ms: number): string {
@@ -92,7 +92,7 @@ export class SqliteStatements {
   readonly #session: Statement;
   readonly #trace: Statement;
   readonly #traceChunk: Statement;
-  readonly #write: (batch: WriteBatch) => WriteOutcome;
+  readonly #write: (batch: EventBatch) => WriteOutcome;
   // Orders rows within one millisecond; starts from the clock so it keeps growing across restarts.
   #traceSeq = Date.now() * 1000;
 
@@ -112,15 +112,15 @@ export class SqliteStatements {
     this.#traceChunk = db.prepare(
       traceInsert + new Array<string>(TRACE_ROWS_PER_STATEMENT).fill(placeholders(TRACE_COLUMNS.length)).join(","),
     );
-    this.#write = db.transaction((batch: WriteBatch) => this.#writeRows(batch));
+    this.#write = db.transaction((batch: EventBatch) => this.#writeRows(batch));
   }
 
   /** Writes the batch in one transaction (see the class comment). */
-  write(batch: WriteBatch): WriteOutcome {
+  write(batch: EventBatch): WriteOutcome {
     return this.#write(batch);
   }
 
-  #writeRows(batch: WriteBatch): WriteOutcome {
+  #writeRows(batch: EventBatch): WriteOutcome {
     const outcome: WriteOutcome = { refusedRecords: 0, refusedTraces: 0, firstError: null };
     const attempt: Attempt = (run, kind) => {
       try {

@@ -4,12 +4,12 @@
  */
 import Database from "better-sqlite3";
 import { parentPort, workerData } from "node:worker_threads";
-import { type PackedTraces, unpackTraces } from "./packed-traces";
+import { unpackTraces } from "./packed-traces";
 import { SqliteStatements } from "./sqlite-statements";
 import type { WriteBatch } from "./write-batch";
 
-/** A batch's trace rows come packed (packed-traces.ts); the rest of it is cloned as it is. */
-export type WriterRequest = { id: number; batch: Omit<WriteBatch, "traces">; traces: PackedTraces } | { close: true };
+/** A batch's trace rows come packed (packed-traces.ts), as they were queued. */
+export type WriterRequest = { id: number; batch: WriteBatch } | { close: true };
 
 export type WriterReply =
   | { id: number; ok: true; refusedRecords: number; refusedTraces: number; firstError: string | null }
@@ -34,7 +34,7 @@ parentPort!.on("message", (request: WriterRequest) => {
   }
   let reply: WriterReply;
   try {
-    reply = { id: request.id, ok: true, ...statements.write({ ...request.batch, traces: unpackTraces(request.traces) }) };
+    reply = { id: request.id, ok: true, ...statements.write({ ...request.batch, traces: request.batch.traces.flatMap(unpackTraces) }) };
   } catch (err) {
     reply = { id: request.id, ok: false, error: (err as Error).message };
   }

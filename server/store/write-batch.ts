@@ -1,12 +1,22 @@
 import { type TraceEvent } from "../../contract";
+import type { PackedTraces } from "./packed-traces";
 import type { MessageRecord, SessionRecord, ThreadRecord } from "./records";
 
-/** What one flush of the write-behind queues hands to the database. */
-export interface WriteBatch {
+/** The records of one write. */
+export interface RecordBatch {
   threads: ThreadRecord[];
   messages: MessageRecord[];
   /** The newest state of each session; a session row is replaced whole. */
   sessions: SessionRecord[];
+}
+
+/** What one flush of the write-behind queues hands to the database: trace rows as queued, packed. */
+export interface WriteBatch extends RecordBatch {
+  traces: PackedTraces[];
+}
+
+/** A batch with its trace rows as events again (the SQLite writer thread's statements take these). */
+export interface EventBatch extends RecordBatch {
   traces: TraceEvent[];
 }
 

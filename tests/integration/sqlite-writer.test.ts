@@ -8,6 +8,7 @@ import { createLogger } from "../../server/logger";
 import { parseDatabaseUrl } from "../../server/store/database-url";
 import { applyMigrations } from "../../server/store/migrate";
 import { Persistence } from "../../server/store/persistence";
+import { packTraces } from "../../server/store/packed-traces";
 import { createPrismaClient } from "../../server/store/prisma-client";
 import type { SessionRecord } from "../../server/store/records";
 import { SqliteBatchWriter } from "../../server/store/sqlite-batch-writer";
@@ -190,7 +191,7 @@ describe("SQLite writer thread that dies", () => {
   it("fails the writes in flight, and the next write a second later starts a new thread", async () => {
     const missing = join(dir, "not-yet", "later.db");
     const writer = new SqliteBatchWriter(missing);
-    const batch = { threads: [], messages: [], sessions: [], traces: [trace("respawn.1")] };
+    const batch = { threads: [], messages: [], sessions: [], traces: [packTraces([trace("respawn.1")])] };
     // The directory does not exist: the thread cannot open the file and exits.
     await expect(writer.write(batch)).rejects.toThrow();
     await expect(writer.write(batch)).rejects.toThrow();
