@@ -1,4 +1,4 @@
-import { PacketType } from "socket.io-parser";
+import { PacketType } from "./socket-io-parser-lib";
 import { skipSpace, skipValue } from "./frame-head";
 
 /** A Socket.IO packet's header, read as socket.io-parser reads it, and where its JSON data starts. */

@@ -1,4 +1,4 @@
-import { Decoder, Encoder, type Packet, PacketType } from "socket.io-parser";
+import { Decoder, Encoder, type Packet, PacketType } from "./socket-io-parser-lib";
 import { readFrameHead } from "./frame-head";
 import { type FrameHead, RefusedFrame } from "./refused-frame";
 import { isEventData, type PacketHeader, parsePacketHeader, readEventHead } from "./socket-io-parser-header";
