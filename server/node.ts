@@ -4,7 +4,7 @@ import type { Cluster } from "./cluster/cluster";
 import type { Config } from "./env";
 import type { Logger } from "./logger";
 import { type NodeOptions, type NodeParts, wireNode } from "./node-wiring";
-import { shutdownStep } from "./shutdown-step";
+import { settlesWithin, shutdownStep } from "./shutdown-step";
 import type { NodeQueries } from "./operator/node-queries";
 import { AckJournal, ackJournalFile } from "./store/ack-journal";
 import { parseDatabaseUrl } from "./store/database-url";
@@ -57,11 +57,7 @@ export class SwitchyardNode {
    * database down the wait is bounded: the records stay queued and journaled, written once it is back.
    */
   async #writeLeftovers(): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<"late">((resolve) => (timer = setTimeout(() => resolve("late"), LEFTOVERS_WAIT_MS)));
-    const outcome = await Promise.race([this.persistence.leftoversCommitted, late]);
-    clearTimeout(timer);
-    if (outcome === "late")
+    if (!(await settlesWithin(this.persistence.leftoversCommitted, LEFTOVERS_WAIT_MS, true)))
       this.logger.warn(
         { waited_ms: LEFTOVERS_WAIT_MS },
         "starting with journaled records not yet written; they are written when the database answers",

@@ -39,17 +39,17 @@ export function packTraces(events: readonly TraceEvent[]): PackedTraces {
     const e = events[i]!;
     ids[i] = e.id;
     idLengths[i] = e.id.length;
-    refs[r] = table.ref(e.trace_id, refs, r - STRING_COLUMNS);
-    refs[r + 1] = table.ref(e.node_id, refs, r + 1 - STRING_COLUMNS);
-    refs[r + 2] = table.ref(e.kind, refs, r + 2 - STRING_COLUMNS);
-    refs[r + 3] = table.ref(e.user_id, refs, r + 3 - STRING_COLUMNS);
-    refs[r + 4] = table.ref(e.connection_id, refs, r + 4 - STRING_COLUMNS);
-    refs[r + 5] = table.ref(e.message_type, refs, r + 5 - STRING_COLUMNS);
-    refs[r + 6] = table.ref(e.handler, refs, r + 6 - STRING_COLUMNS);
-    refs[r + 7] = table.ref(e.run_id, refs, r + 7 - STRING_COLUMNS);
-    refs[r + 8] = table.ref(e.thread_id, refs, r + 8 - STRING_COLUMNS);
-    refs[r + 9] = table.ref(e.error?.code, refs, r + 9 - STRING_COLUMNS);
-    refs[r + 10] = table.ref(e.error?.message, refs, r + 10 - STRING_COLUMNS);
+    table.put(refs, r, e.trace_id);
+    table.put(refs, r + 1, e.node_id);
+    table.put(refs, r + 2, e.kind);
+    table.put(refs, r + 3, e.user_id);
+    table.put(refs, r + 4, e.connection_id);
+    table.put(refs, r + 5, e.message_type);
+    table.put(refs, r + 6, e.handler);
+    table.put(refs, r + 7, e.run_id);
+    table.put(refs, r + 8, e.thread_id);
+    table.put(refs, r + 9, e.error?.code);
+    table.put(refs, r + 10, e.error?.message);
     r += STRING_COLUMNS;
     numbers[i * 2] = e.ts;
     numbers[i * 2 + 1] = e.duration_ms ?? Number.NaN;
@@ -64,24 +64,28 @@ class StringTable {
   readonly #index = new Map<string, number>();
 
   /**
-   * The index of `value` (-1 when absent). `refs[previous]` is the same column of the event before:
-   * consecutive events often share a value (a run's steps, one node id), and comparing with it skips
-   * the map.
+   * Writes the index of `value` at `refs[at]` (-1 when absent). `refs[at - STRING_COLUMNS]` is the same
+   * column of the event before: consecutive events often share a value (a run's steps, one node id),
+   * and comparing with it skips the map.
    */
-  ref(value: string | undefined, refs: Int32Array, previous: number): number {
-    if (value === undefined) return -1;
-    if (previous >= 0) {
-      const last = refs[previous]!;
-      if (last >= 0 && this.strings[last] === value) return last;
+  put(refs: Int32Array, at: number, value: string | undefined): void {
+    if (value === undefined) {
+      refs[at] = -1;
+      return;
     }
-    let at = this.#index.get(value);
-    if (at === undefined) {
-      at = this.strings.length;
+    const before = at >= STRING_COLUMNS ? refs[at - STRING_COLUMNS]! : -1;
+    if (before >= 0 && this.strings[before] === value) {
+      refs[at] = before;
+      return;
+    }
+    let index = this.#index.get(value);
+    if (index === undefined) {
+      index = this.strings.length;
       this.strings.push(value);
       this.lengths.push(value.length);
-      this.#index.set(value, at);
+      this.#index.set(value, index);
     }
-    return at;
+    refs[at] = index;
   }
 }
 

@@ -57,7 +57,7 @@ export class PrismaBatchWriter implements BatchWriter {
     try {
       await this.#traceWriter.write(batch.traces, firstSeq);
     } catch (err) {
-      if (!isDataRefusal(err) || !(await reachable(this.#db))) throw err;
+      await this.#throwUnlessRefused(err);
       traces = { refusedRecords: 0, refusedTraces: batch.traces.length, firstError: (err as Error).message };
     }
     const records = await this.#writeInPrisma({ ...batch, traces: [] });
@@ -73,7 +73,7 @@ export class PrismaBatchWriter implements BatchWriter {
       await this.#db.$transaction(this.#statements(batch));
       return NOTHING_REFUSED;
     } catch (err) {
-      if (!isDataRefusal(err) || !(await reachable(this.#db))) throw err;
+      await this.#throwUnlessRefused(err);
       return this.#writeRowByRow(batch);
     }
   }
@@ -100,6 +100,11 @@ export class PrismaBatchWriter implements BatchWriter {
     for (const session of batch.sessions) await one({ ...none, sessions: [session] }, "refusedRecords", 1);
     if (batch.traces.length) await one({ ...none, traces: batch.traces }, "refusedTraces", batch.traces.length);
     return outcome;
+  }
+
+  /** A failure that is not the reachable database refusing the data is thrown again: the batch is retried. */
+  async #throwUnlessRefused(err: unknown): Promise<void> {
+    if (!isDataRefusal(err) || !(await reachable(this.#db))) throw err;
   }
 
   /** The statements of one transaction writing the batch. */
